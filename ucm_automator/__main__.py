@@ -1,0 +1,3 @@
+from ucm_automator.cli import main
+
+main()

@@ -1,0 +1,84 @@
+"""Where secrets come from: a file, an environment variable, the OS keyring, or a hidden prompt.
+
+Never from a flag value (argv is visible in `ps` and shell history). Each resolved secret is
+registered with the redactor, and only its *source* is ever reported.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from ucm_automator.errors import BadInput, SecretMissing
+from ucm_automator.redact import secret
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: SecretStr
+    source: str  # e.g. "file /etc/ucmauto/admin.pass", "env UCMAUTO_ADMIN_PASSWORD", "prompt"
+
+
+def read_secret_file(path: Path, what: str) -> SecretStr:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{what} file {path} does not exist; create it or point to another one") from None
+    except OSError as e:
+        raise BadInput(f"cannot read the {what} file {path} ({e.strerror}); fix its permissions") from None
+    value = text.rstrip("\r\n")
+    if not value:
+        raise BadInput(f"the {what} file {path} is empty; write the {what} into it")
+    return secret(value)
+
+
+def file_is_private(path: Path) -> bool:
+    mode = Path(path).stat().st_mode
+    return not (mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+def keyring_get(service: str, user: str) -> str | None:
+    try:
+        import keyring  # optional dependency
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(service, user)
+    except (KeyringError, RuntimeError):
+        return None
+
+
+def resolve_secret(
+    what: str,
+    *,
+    file: Path | None = None,
+    env: str | None = None,
+    keyring_service: str | None = None,
+    keyring_user: str | None = None,
+    prompt: str | None = None,
+    interactive: bool = True,
+    hint: str = "",
+) -> Resolved:
+    """First of: file, env var, keyring, hidden prompt (only on a terminal)."""
+    if file is not None:
+        return Resolved(read_secret_file(file, what), f"file {file}")
+    if env and os.environ.get(env):
+        return Resolved(secret(os.environ[env]), f"env {env}")
+    if keyring_service and keyring_user:
+        value = keyring_get(keyring_service, keyring_user)
+        if value:
+            return Resolved(secret(value), f"keyring {keyring_service}")
+    if prompt and interactive and sys.stdin.isatty():
+        value = getpass.getpass(f"{prompt}: ")
+        if not value:
+            raise SecretMissing(f"no {what} entered; run again and type it at the prompt")
+        return Resolved(secret(value), "prompt")
+    sources = [s for s in (f"${env}" if env else "", hint) if s]
+    raise SecretMissing(f"no {what} given; provide it with {' or '.join(sources) or 'a file'}")
