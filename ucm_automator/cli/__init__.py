@@ -10,8 +10,12 @@ import logging
 import os
 import sys
 
-import click
 import typer
+
+try:  # typer>=0.29 vendors Click instead of depending on it
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer
+    from click.exceptions import ClickException, UsageError
 
 from ucm_automator import __version__
 from ucm_automator.errors import ExitCode, UcmautoError
@@ -49,8 +53,12 @@ def _root(
 
 
 def _register() -> None:
-    # Each command module adds its commands to `app`; imported here, lazily heavy inside.
-    from ucm_automator.cli import token  # noqa: F401
+    # Each command module defines its sub-app; imported here, lazily heavy inside.
+    from ucm_automator.cli import token
+
+    app.add_typer(token.token_app, name="token")
+    from ucm_automator.cli import admin
+    admin.register(app)
 
 
 _register()
@@ -63,17 +71,17 @@ def main(argv: list[str] | None = None) -> None:
     except UcmautoError as e:
         sys.stderr.write(f"ucmauto: {redact(e)}\n")
         sys.exit(int(e.exit_code))
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("ucmauto: interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))
     except KeyboardInterrupt:
         sys.stderr.write("ucmauto: interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         sys.exit(e.exit_code)
-    except click.ClickException as e:
+    except ClickException as e:
         sys.stderr.write(redact(e.format_message()) + "\n")
-        if isinstance(e, click.UsageError) and e.ctx is not None:
+        if isinstance(e, UsageError) and e.ctx is not None:
             sys.stderr.write(f"Try '{e.ctx.command_path} --help'.\n")
         sys.exit(e.exit_code)
     except Exception as e:  # noqa: BLE001 - the last line of defence: no secret in a traceback

@@ -1,0 +1,58 @@
+"""Fixtures for the `ucmauto token` tests: one fake Zoho per session (reset before every
+test), a fresh app dir per test, the CLI run as a real process over real HTTP."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for p in (str(ROOT), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from fixtures.zohoproc import start_zoho  # noqa: E402
+from token_helpers import Cli, Stub  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def zoho_server():
+    with start_zoho() as z:
+        yield z
+
+
+@pytest.fixture
+def zoho(zoho_server):
+    zoho_server.reset()
+    return zoho_server
+
+
+@pytest.fixture
+def cli(zoho, tmp_path):
+    return Cli(tmp_path / "home", zoho)
+
+
+@pytest.fixture
+def stubs():
+    made: list[Stub] = []
+
+    def make(mode: str, **kw) -> Stub:
+        made.append(Stub(mode, **kw))
+        return made[-1]
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium-headless-shell", args=["--disable-quic"])
+        yield b
+        b.close()

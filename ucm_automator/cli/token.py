@@ -1,0 +1,236 @@
+"""`ucmauto token …`: get, check, revoke and list Zoho CRM refresh tokens.
+
+Thin: gathers settings and secrets, calls ucm_automator.zoho, prints. Secrets come from files,
+env, keyring, hidden prompts or stdin — never from argv.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import SecretStr
+
+from ucm_automator.cli import token_output as out
+from ucm_automator.config import Settings, load_settings
+from ucm_automator.errors import BadInput, SecretMissing
+from ucm_automator.output import Terminal
+from ucm_automator.redact import secret
+from ucm_automator.secrets import resolve_secret
+from ucm_automator.zoho import authflow, dc as dcs, keyring_slot
+from ucm_automator.zoho.oauth import ZohoOAuth
+from ucm_automator.zoho.store import TokenRef, TokenStore
+from ucm_automator.zoho.tokens import check as check_token, exchange_and_save
+
+log = logging.getLogger(__name__)
+token_app = typer.Typer(help="Get, check, revoke and list Zoho CRM refresh tokens.", no_args_is_help=True)
+
+def _opt(flag: str, help: str):  # type: ignore[no-untyped-def]
+    return typer.Option(flag, help=help, show_default=False)
+
+
+DcOpt = Annotated[Optional[str], _opt("--zoho-dc", "Zoho data centre: us, eu, in, au, cn, jp, ca, sa, "
+                                      "uk, a domain (zoho.eu) or accounts URL. Env UCMAUTO_ZOHO_DC.")]
+AccountsOpt = Annotated[Optional[str], _opt("--zoho-accounts-url", "Override the accounts server URL "
+                                            "(tests, proxies). Env UCMAUTO_ZOHO_ACCOUNTS_URL.")]
+ClientIdOpt = Annotated[Optional[str], _opt("--client-id", "API console client id. Env UCMAUTO_ZOHO_CLIENT_ID.")]
+SecretFileOpt = Annotated[Optional[Path], _opt("--client-secret-file", "File holding the client secret (else "
+                                               "env UCMAUTO_ZOHO_CLIENT_SECRET, keyring, or a hidden prompt).")]
+RedirectOpt = Annotated[Optional[str], _opt("--redirect-uri", "Redirect URI registered for the client. "
+                                            "Env UCMAUTO_ZOHO_REDIRECT_URI.")]
+ScopesOpt = Annotated[Optional[str], _opt("--scopes", "Scopes, comma-separated. Env UCMAUTO_ZOHO_SCOPES.")]
+NameOpt = Annotated[Optional[str], _opt("--name", "Label of the token, e.g. the UCM extension it is for.")]
+UserOpt = Annotated[Optional[str], _opt("--user", "Zoho user email of the stored token.")]
+StoreOpt = Annotated[Optional[Path], _opt("--store", "Token store file. Env UCMAUTO_TOKEN_STORE.")]
+ConfigOpt = Annotated[Optional[Path], _opt("--config", "TOML config file.")]
+JsonOpt = Annotated[bool, _opt("--json", "Print a JSON object on stdout (no secrets).")]
+NoInputOpt = Annotated[bool, _opt("--no-input", "Never prompt; fail naming what is missing.")]
+KeyringOpt = Annotated[bool, _opt("--keyring", "Keep the refresh token in the OS keyring, not the store file.")]
+ShowOpt = Annotated[bool, _opt("--show-secret", "Print the refresh token on stdout (it grants CRM access).")]
+BrowserOpt = Annotated[bool, _opt("--no-browser", "Only print the URL; do not open a browser.")]
+ListenOpt = Annotated[float, _opt("--listen-timeout", "Seconds to wait for the browser's redirect (300).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _settings(config: Optional[Path], **flags: object) -> Settings:
+    return load_settings(config, **flags)
+
+
+def _store(settings: Settings, store: Optional[Path]) -> TokenStore:
+    return TokenStore(store or settings.token_store)
+
+
+def _client_id(settings: Settings) -> str:
+    if not settings.zoho_client_id:
+        raise BadInput("give the Zoho client id with --client-id or UCMAUTO_ZOHO_CLIENT_ID")
+    return settings.zoho_client_id
+
+
+def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> SecretStr:
+    got = resolve_secret(
+        "Zoho client secret",
+        file=file,
+        env="UCMAUTO_ZOHO_CLIENT_SECRET",
+        keyring_service="ucmauto-zoho-client",
+        keyring_user=client_id,
+        prompt="Zoho client secret (hidden)",
+        interactive=not no_input,
+        hint="--client-secret-file",
+    )
+    log.info("Zoho client secret: from %s", got.source)
+    return got.value
+
+
+def _oauth(dc: dcs.DataCentre, client_id: str, client_secret: Optional[SecretStr], s: Settings) -> ZohoOAuth:
+    t = s.timeout_s  # lets tests and slow links shorten or keep the (5, 20) s defaults
+    return ZohoOAuth(dc, client_id, client_secret, timeout=(min(5.0, t), min(20.0, t)))
+
+
+def _check_keyring(wanted: bool) -> None:
+    """Before the exchange: a refresh token with nowhere to go would be lost (and use a slot)."""
+    if wanted:
+        keyring_slot.require()
+
+
+def _read_grant_code(no_input: bool) -> SecretStr:
+    if sys.stdin.isatty():
+        if no_input:
+            raise SecretMissing("--no-input is set: pipe the grant code on stdin")
+        value = getpass.getpass("Zoho grant code (hidden; exchanged at once): ")
+    else:
+        value = sys.stdin.readline()
+    value = value.strip()
+    if not value:
+        raise SecretMissing("no grant code given; type it at the prompt or pipe it on stdin")
+    return secret(value)
+
+
+def _ref(s: Settings, user: Optional[str], name: Optional[str]) -> TokenRef:
+    code = dcs.resolve(s.zoho_dc).code if s.zoho_dc else None  # unknown: BadInput naming them
+    return TokenRef(dc=code, client_id=s.zoho_client_id, user=user, name=name)
+
+
+@token_app.command("exchange")
+def exchange(
+    zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
+    client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
+    name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
+    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
+) -> None:
+    """Self Client path: exchange a grant code (hidden prompt or stdin) for a refresh token."""
+    term = Terminal(json_mode=json)
+    s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
+                  zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
+    dc = dcs.resolve(s.zoho_dc, s.zoho_accounts_url)
+    cid = _client_id(s)
+    _check_keyring(keyring)
+    oauth = _oauth(dc, cid, _client_secret(cid, client_secret_file, no_input), s)
+    if sys.stdin.isatty():
+        term.info(out.self_client_hint(dc, s.zoho_scopes))
+    code = _read_grant_code(no_input)
+    outcome = exchange_and_save(oauth, code, _store(s, store), redirect_uri=s.zoho_redirect_uri,
+                                name=name or "", use_keyring=keyring)
+    out.report(term, "exchange", outcome, _store(s, store), show_secret)
+
+
+@token_app.command("authorize")
+def authorize(
+    zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
+    client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
+    name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
+    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
+    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0,
+) -> None:
+    """Authorization path: consent in a browser, catch the redirect, exchange the code."""
+    term = Terminal(json_mode=json)
+    s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
+                  zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
+    dc = dcs.resolve(s.zoho_dc, s.zoho_accounts_url)
+    cid = _client_id(s)
+    _check_keyring(keyring)
+    if not s.zoho_redirect_uri:
+        raise BadInput("give the client's registered redirect URI with --redirect-uri, e.g. "
+                       "http://127.0.0.1:0/callback (any loopback port) to catch it here")
+    client_secret = _client_secret(cid, client_secret_file, no_input)  # before the code: it lives ~2 min
+    state = authflow.new_state()
+    if authflow.is_loopback(s.zoho_redirect_uri):
+        with authflow.LoopbackListener(s.zoho_redirect_uri) as listener:
+            used = listener.redirect_uri
+            out.show_auth_url(term, authflow.auth_url(dc, cid, s.zoho_scopes, used, state), no_browser)
+            term.info(f"waiting up to {listen_timeout:g} s for the redirect to {used} ...")
+            params = listener.wait(listen_timeout)
+    else:
+        used = s.zoho_redirect_uri
+        out.show_auth_url(term, authflow.auth_url(dc, cid, s.zoho_scopes, used, state), no_browser)
+        params = authflow.read_pasted_redirect(not no_input)
+    code, where = authflow.code_from_redirect(params, state, dc, s.zoho_accounts_url)
+    oauth = _oauth(where, cid, client_secret, s)
+    outcome = exchange_and_save(
+        oauth, code, _store(s, store), redirect_uri=used, name=name or "", use_keyring=keyring,
+        how_to_retry="run `ucmauto token authorize` again and finish within 2 minutes",
+    )
+    out.report(term, "authorize", outcome, _store(s, store), show_secret)
+
+
+@token_app.command("check")
+def check(
+    name: NameOpt = None, user: UserOpt = None, zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None,
+    client_id: ClientIdOpt = None, client_secret_file: SecretFileOpt = None, store: StoreOpt = None,
+    config: ConfigOpt = None, json: JsonOpt = False, no_input: NoInputOpt = False, show_secret: ShowOpt = False,
+) -> None:
+    """Prove a stored token alive (cached access token or one refresh) and show its Zoho user."""
+    term = Terminal(json_mode=json)
+    s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id)
+    ts = _store(s, store)
+    rec = ts.find(_ref(s, user, name))
+    oauth = _oauth(_dc_of(rec.dc, rec.accounts_url, s), rec.client_id,
+                   _client_secret(rec.client_id, client_secret_file, no_input), s)
+    out.report(term, "check", check_token(ts, TokenRef(*rec.key), oauth), ts, show_secret)
+
+
+@token_app.command("revoke")
+def revoke(
+    name: NameOpt = None, user: UserOpt = None, zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None,
+    client_id: ClientIdOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
+    no_input: NoInputOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Revoke a stored refresh token at Zoho and remove it from the store."""
+    term = Terminal(json_mode=json)
+    s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id)
+    ts = _store(s, store)
+    rec = ts.find(_ref(s, user, name))
+    if not yes:
+        if no_input or not term.interactive:
+            raise BadInput(f"revoking {rec.label} stops any UCM using it; pass --yes to confirm")
+        typer.confirm(f"Revoke {rec.label}? Any UCM using it stops working", abort=True, err=True)
+    oauth = _oauth(_dc_of(rec.dc, rec.accounts_url, s), rec.client_id, None, s)
+    known = oauth.revoke(ts.refresh_token_of(rec))
+    ts.remove(rec)
+    out.report_revoke(term, rec, known, ts)
+
+
+@token_app.command("list")
+def list_tokens(
+    name: NameOpt = None, user: UserOpt = None, zoho_dc: DcOpt = None, client_id: ClientIdOpt = None,
+    store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
+) -> None:
+    """Show the stored tokens (no secrets). Filters come from these flags only, not env."""
+    term = Terminal(json_mode=json)
+    s = _settings(config)
+    ts = _store(s, store)
+    code = dcs.resolve(zoho_dc).code if zoho_dc else None
+    ref = TokenRef(dc=code, client_id=client_id, user=user, name=name)
+    out.report_list(term, [r for r in ts.records() if ref.matches(r)], ts)
+
+
+def _dc_of(code: str, accounts_url: str, s: Settings) -> dcs.DataCentre:
+    """The stored token's data centre, at the server it was exchanged at unless overridden."""
+    known = dcs.by_code(code) or dcs.DataCentre(code, accounts_url, "", "")
+    url = (s.zoho_accounts_url or accounts_url).rstrip("/")
+    return replace(known, accounts_url=url, overridden=url != known.accounts_url)

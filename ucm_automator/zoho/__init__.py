@@ -1,0 +1,1 @@
+"""Zoho side of ucmauto: data centres, OAuth (grant code → refresh token), the token store."""
