@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ucm_automator.errors import BadInput
 
@@ -47,6 +47,22 @@ class Settings(BaseSettings):
     )
     artifacts_dir: Path = Field(Path("artifacts"), description="Where failure screenshots go")
     timeout_s: float = Field(30.0, description="Longest wait for one page, reply or element (s)")
+    fingerprint: Optional[str] = Field(
+        None, description="Expected UCM certificate fingerprint (sha256:AA:BB:...), trusted and remembered"
+    )
+    insecure: bool = Field(False, description="Skip certificate checks (warns; for lab boxes only)")
+    rate_limit_retries: int = Field(3, ge=0, le=10, description="Retries of a rate-limited Save/Apply")
+    rate_limit_backoff_s: float = Field(
+        15.0, ge=0, description="First wait after a rate-limit reply (s); doubles per retry, max 60"
+    )
+    # admin-setup: what the admin CRM page should hold
+    server_address: Optional[str] = Field(
+        None, description="Zoho domain or data-centre code for the CRM Server Address (zoho.eu, eu)"
+    )
+    lookups: Annotated[Optional[list[str]], NoDecode] = Field(
+        None, description="Contact Lookups in order: contacts,leads,accounts"
+    )
+    add_unknown: Optional[str] = Field(None, description="Add Unknown Number to: contacts, leads or accounts")
     # Zoho
     zoho_dc: Optional[str] = Field(
         None, description="Zoho data centre: us, eu, in, au, cn, jp, ca, sa, uk, a domain or URL"
@@ -65,6 +81,14 @@ class Settings(BaseSettings):
     token_store: Optional[Path] = Field(
         None, description="Refresh-token store file (default in the app dir)"
     )
+
+    @field_validator("lookups", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        # flags and env give "contacts,leads"; the TOML file may give a list
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

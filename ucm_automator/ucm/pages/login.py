@@ -1,0 +1,108 @@
+"""The login page (one page for admins and user-portal users).
+
+It only knows where the fields are and what the box answered. It never retries: a second try
+with a wrong password counts towards the box's lockout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from pydantic import SecretStr
+
+from ucm_automator.ucm import errors as E
+from ucm_automator.ucm.cgi import CgiReply, error_for, reply_to
+from ucm_automator.ucm.pages.widgets import visible_texts
+from ucm_automator.ucm.profile import FirmwareProfile
+
+
+def _duration(seconds: Any) -> str:
+    try:
+        total = max(0, int(float(seconds)))
+    except (TypeError, ValueError):
+        return "a while"
+    minutes, secs = divmod(total, 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+class LoginPage:
+    def __init__(self, page: Page, profile: FirmwareProfile, timeout_ms: float) -> None:
+        self.page, self.profile, self.timeout_ms = page, profile, timeout_ms
+        texts = profile.login
+        self.username = self._field(texts.username_placeholder, texts.username_labels)
+        self.password = self._field(texts.password_placeholder, texts.password_labels)
+        self.submit = page.get_by_role("button", name=profile.buttons.login, exact=True)
+
+    def _field(self, placeholder: str, labels: list[str]) -> Locator:
+        found = self.page.get_by_placeholder(placeholder, exact=True)
+        for label in labels:
+            found = found.or_(self.page.get_by_label(label, exact=True))
+        return found.filter(visible=True).first
+
+    async def open(self) -> None:
+        await self.page.goto(self.profile.routes.login)
+        try:
+            await self.username.wait_for(state="visible", timeout=self.timeout_ms)
+            await self.password.wait_for(state="visible", timeout=self.timeout_ms)
+        except PlaywrightTimeout:
+            seen = await visible_texts(self.page.locator("input[placeholder]").or_(self.page.locator("label")))
+            raise E.PageNotFound(
+                f"no login form at {self.page.url}: looked for the placeholder "
+                f"'{self.profile.login.username_placeholder}'; seen: {', '.join(seen) or '(nothing)'}"
+            ) from None
+
+    async def captcha_shown(self) -> bool:
+        hints = self.profile.captcha
+        probes = [self.page.locator(f"iframe[title*={t!r} i]") for t in hints.frame_titles]
+        probes += [self.page.locator(s) for s in hints.selectors]
+        probes += [self.page.get_by_text(t) for t in hints.texts]
+        for probe in probes:
+            if await probe.count():
+                return True
+        return False
+
+    async def login(self, user: str, password: SecretStr, host: str) -> dict[str, Any]:
+        """Submit once; return the box's `response.user`, or raise the typed refusal."""
+        if await self.captcha_shown():
+            raise E.Captcha(
+                f"the login page of {host} shows a CAPTCHA, which ucmauto will not solve; log in "
+                "once in a browser, or turn the CAPTCHA off on the box, then run again"
+            )
+        await self.username.fill(user)
+        await self.password.fill(password.get_secret_value())  # the only place it is used
+        reply = await reply_to(
+            self.page, self.profile, self.profile.action("login"), self.submit.click, self.timeout_ms
+        )
+        if reply.ok:
+            found = reply.response.get("user")
+            return found if isinstance(found, dict) else {}
+        raise self._refusal(reply, user, host)
+
+    def _refusal(self, reply: CgiReply, user: str, host: str) -> E.UcmError:
+        err = error_for(self.profile, reply, f"logging in as '{user}'")
+        r = reply.response
+        if isinstance(err, E.LoginWrongPassword):
+            left = r.get("remain_num")
+            tail = f"the box allows {left} more attempt(s) before it bans '{user}'" if left not in (None, "") \
+                else "the box did not say how many attempts are left"
+            return E.LoginWrongPassword(
+                f"wrong password for '{user}' on {host}; {tail}; not retrying (check the password source)"
+            )
+        if isinstance(err, E.LoginBanned):
+            kind = self.profile.cgi.meaning(reply.status or 0)
+            if kind and kind.kind == "banned_forever":
+                return E.LoginBanned(
+                    f"'{user}' is banned from logging in to {host} until an administrator lifts the ban "
+                    "(too many failed logins)"
+                )
+            return E.LoginBanned(
+                f"'{user}' is temporarily banned on {host} after too many failed logins; "
+                f"try again in {_duration(r.get('remain_time'))}"
+            )
+        if isinstance(err, E.LoginUnknownUser):
+            return E.LoginUnknownUser(f"the box {host} has no user '{user}'; check --admin-user")
+        if isinstance(err, E.TooManySessions):
+            return E.TooManySessions(f"too many users are logged in to {host}; log some out and run again")
+        return err

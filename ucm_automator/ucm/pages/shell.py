@@ -1,0 +1,77 @@
+"""What every page after login has: the left menu, the header's Apply Changes and Logout.
+
+Menus are followed by their visible texts (antd Menu items have role=menuitem); a firmware that
+renames a menu is handled by listing both names in the profile.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from ucm_automator.ucm import errors as E
+from ucm_automator.ucm.pages.widgets import visible_texts
+from ucm_automator.ucm.profile import FirmwareProfile
+
+
+class Shell:
+    def __init__(self, page: Page, profile: FirmwareProfile, timeout_ms: float) -> None:
+        self.page, self.profile, self.timeout_ms = page, profile, timeout_ms
+        self.apply_button = page.get_by_role("button", name=profile.buttons.apply, exact=True)
+        logout = profile.buttons.logout
+        self.logout_control = (
+            page.get_by_role("link", name=logout, exact=True)
+            .or_(page.get_by_role("button", name=logout, exact=True))
+            .first
+        )
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.page.url).path
+
+    def at_login(self) -> bool:
+        return self.path == self.profile.routes.login
+
+    async def in_wizard(self) -> bool:
+        if self.path in self.profile.wizard.routes:
+            return True
+        for title in self.profile.wizard.titles:
+            if await self.page.get_by_role("heading", name=title, exact=True).count():
+                return True
+        return False
+
+    def _menuitem(self, text: str) -> Locator:
+        return self.page.get_by_role("menuitem", name=text, exact=True).filter(visible=True).first
+
+    async def menu_texts(self) -> list[str]:
+        return await visible_texts(self.page.get_by_role("menuitem"))
+
+    async def menu_exists(self, top: str) -> bool:
+        try:
+            await self.page.get_by_role("menuitem").first.wait_for(state="visible", timeout=self.timeout_ms)
+        except PlaywrightTimeout:
+            return False
+        return await self._menuitem(top).count() > 0
+
+    async def follow(self, path: list[str]) -> None:
+        """Open each menu level by its text; the last click is the page's own item."""
+        for depth, text in enumerate(path):
+            item = self._menuitem(text)
+            try:  # a submenu's items appear after its title is clicked
+                await item.wait_for(state="visible", timeout=self.timeout_ms)
+            except PlaywrightTimeout:
+                raise E.PageNotFound(
+                    f"no menu '{text}' (path {' > '.join(path)}); menus seen: "
+                    f"{', '.join(await self.menu_texts()) or '(none)'} (fix menus in the firmware profile)"
+                ) from None
+            leaf = depth == len(path) - 1
+            if leaf or await item.get_attribute("aria-expanded") != "true":
+                await item.click()  # (clicking an open submenu would fold it again)
+
+    async def apply_pending(self) -> bool:
+        return await self.apply_button.is_visible()
+
+    async def logout(self) -> None:
+        await self.logout_control.click(timeout=min(self.timeout_ms, 5000))

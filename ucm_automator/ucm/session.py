@@ -1,0 +1,138 @@
+"""One browser per UCM, any number of contexts in it, and what is kept when something fails.
+
+The certificate pin is a launch flag, so a browser serves one box; user enrolment (#5) opens
+one context per portal user in the same browser and runs them concurrently. Failure artifacts
+are a screenshot with every password and secret field masked plus a text file with the URL,
+both 0600. Playwright traces are written only on request: they hold typed secrets and cookies.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from playwright.async_api import Browser, BrowserContext, Error as PlaywrightError, Page, Playwright
+from playwright.async_api import async_playwright
+
+from ucm_automator.browser import launch_options
+from ucm_automator.redact import redact
+from ucm_automator.ucm.pages.widgets import form_row
+from ucm_automator.ucm.profile import FirmwareProfile
+from ucm_automator.ucm.trust import Trust
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    base_url: str
+    trust: Trust
+    timeout_s: float = 30.0
+    artifacts_dir: Path = Path("artifacts")
+    trace: bool = False
+
+
+def _private_write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o600)  # an existing file keeps its old mode otherwise
+
+
+def _with(stem: Path, suffix: str) -> Path:
+    return stem.parent / (stem.name + suffix)  # (with_suffix would eat a dotted target name)
+
+
+class BrowserSession:
+    def __init__(self, options: SessionOptions, profile: FirmwareProfile) -> None:
+        self.options = options
+        self.profile = profile
+        self._pw: Optional[Playwright] = None
+        self._browser: Optional[Browser] = None
+
+    @property
+    def timeout_ms(self) -> float:
+        return self.options.timeout_s * 1000
+
+    async def __aenter__(self) -> "BrowserSession":
+        opts = launch_options()
+        pin = self.options.trust.spki_pin
+        if pin:
+            # Chromium then accepts exactly this public key for any name, and nothing else
+            opts["args"] = [*opts["args"], f"--ignore-certificate-errors-spki-list={pin}"]
+        self._pw = await async_playwright().start()
+        try:
+            self._browser = await self._pw.chromium.launch(**opts)
+        except BaseException:
+            await self._pw.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._browser:
+                await self._browser.close()
+        finally:
+            if self._pw:
+                await self._pw.stop()
+
+    async def new_context(self) -> BrowserContext:
+        assert self._browser, "use BrowserSession as an async context manager"
+        ctx = await self._browser.new_context(
+            base_url=self.options.base_url,
+            ignore_https_errors=self.options.trust.insecure,
+            locale="en-US",  # the GUI's language follows the browser's; profiles are English
+            viewport={"width": 1366, "height": 900},
+        )
+        ctx.set_default_timeout(self.timeout_ms)
+        ctx.set_default_navigation_timeout(self.timeout_ms)
+        if self.options.trace:
+            await ctx.tracing.start(screenshots=True, snapshots=True)
+        return ctx
+
+    async def close_context(self, ctx: BrowserContext, name: str, failed: bool) -> list[Path]:
+        """Close a context; keep its trace (if tracing) and return the files written."""
+        written: list[Path] = []
+        try:
+            if self.options.trace:
+                path = _with(self._artifact_path(name, "trace"), ".zip")
+                await ctx.tracing.stop(path=str(path))
+                os.chmod(path, 0o600)
+                written.append(path)
+            await ctx.close()
+        except PlaywrightError:
+            pass  # the browser may already be gone; nothing left to keep
+        return written
+
+    def _artifact_path(self, name: str, kind: str) -> Path:
+        folder = Path(self.options.artifacts_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "ucm"
+        now = time.time()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now * 1000) % 1000:03d}"
+        return folder / f"{stamp}-{safe}-{kind}"
+
+    async def save_failure(self, page: Page, name: str, what: str) -> list[Path]:
+        """A text note (URL, title, error) and a screenshot with secrets masked; never raises."""
+        written: list[Path] = []
+        try:
+            stem = self._artifact_path(name, "failure")  # one name for the note and the picture
+            title = "" if page.is_closed() else await page.title()
+            note = _with(stem, ".txt")
+            _private_write(note, redact(f"url: {page.url}\ntitle: {title}\nerror: {what}\n").encode())
+            written.append(note)
+            if page.is_closed():
+                return written
+            # password inputs (also one whose eye toggle made it text), then the profile's secret rows
+            masks = [page.locator("input[type=password]"),
+                     page.get_by_placeholder(self.profile.login.password_placeholder, exact=True)]
+            masks += [form_row(page, label).locator("input, textarea") for label in self.profile.secrets.field_labels]
+            shot = await page.screenshot(mask=masks, full_page=True, timeout=self.timeout_ms)
+            _private_write(_with(stem, ".png"), shot)
+            written.append(_with(stem, ".png"))
+        except (PlaywrightError, OSError):
+            pass  # artifacts help diagnose; their own failure must not hide the real error
+        return written
