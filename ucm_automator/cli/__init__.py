@@ -59,6 +59,7 @@ def _register() -> None:
     app.add_typer(token.token_app, name="token")
     from ucm_automator.cli import admin
     admin.register(app)
+    from ucm_automator.cli import enroll; enroll.register(app)  # noqa: E702 - enroll, enroll-user, status
 
 
 _register()

@@ -1,0 +1,60 @@
+"""Boxes that behave differently: faults injected, and extension users who may not Apply Changes."""
+
+from __future__ import annotations
+
+EXTS = [str(1001 + i) for i in range(10)]
+
+
+def test_faults_still_end_logged_in_without_double_saves(env):
+    for ext in EXTS:
+        env.token(ext)
+    env.box.control(fault_rate_limit=0.05, fault_502=0.05, fault_seed=7)
+    r = env.run("enroll", "--file", str(env.inventory(EXTS)), "--json")
+    assert r.rc == 0, r.err
+    st = env.state()
+    assert st["counters"]["faults"]["http_502"] + st["counters"]["faults"]["rate_limit"] > 0  # faults did happen
+    for ext in EXTS:
+        assert st["users"][ext]["login_status"] == "login"
+        assert sum(st["counters"]["users"][ext]["saves"].values()) == 1, ext
+        assert st["counters"]["users"][ext]["failed_logins"] == 0
+
+
+def test_users_who_cannot_apply_get_one_admin_apply_then_are_verified(env):
+    exts = EXTS[:3]
+    for ext in exts:
+        env.token(ext)
+    env.box.control(user_apply=False)
+    r = env.run("enroll", "--file", str(env.inventory(exts)), "--json", UCMAUTO_ADMIN_PASSWORD=env.password("admin"))
+    assert r.rc == 0, r.err
+    st = env.state()
+    assert st["counters"]["global"]["applies"] == 1 and st["counters"]["users"]["admin"]["applies"] == 1
+    for ext in exts:
+        assert st["users"][ext]["login_status"] == "login"
+        assert st["counters"]["users"][ext]["applies"] == 0 and sum(st["counters"]["users"][ext]["saves"].values()) == 1
+    assert all(u["status"] == "ok" and u["after"]["login_status"] == "login" for u in r.json()["users"])
+    r.assert_no(env.password("admin"))
+
+
+def test_users_who_cannot_apply_without_an_admin_password_fail_clearly(env):
+    env.token("1001")
+    env.box.control(user_apply=False)
+    r = env.run("enroll", "--file", str(env.inventory(["1001"])), "--json", "--no-input")
+    assert r.rc == 4, r.err  # SECRET_MISSING, the single user's own code
+    err = r.json()["users"][0]["error"]["message"]
+    assert "may not Apply Changes" in err and "UCMAUTO_ADMIN_PASSWORD" in err
+    assert env.user("1001")["crm"]["saved"] and env.state()["need_apply"] is True
+
+
+def test_masked_secrets_read_back_unchanged_unless_forced(env):
+    token = env.token("1001")
+    env.box.control(mask_secrets=True)
+    first = env.run("enroll-user", "1001", UCMAUTO_USER_PASSWORD=env.password("1001"))
+    assert first.rc == 0, first.err
+    again = env.run("enroll-user", "1001", "--json", UCMAUTO_USER_PASSWORD=env.password("1001"))
+    assert again.rc == 0, again.err
+    user = again.json()["users"][0]
+    assert user["result"] == "unchanged" and "masked" in user["notes"][0]
+    assert user["before"]["refresh_token"] == "(masked)"
+    forced = env.run("enroll-user", "1001", "--force", UCMAUTO_USER_PASSWORD=env.password("1001"))
+    assert forced.rc == 0, forced.err
+    assert env.saves("1001") == 2 and env.user("1001")["crm"]["applied"]["refresh_token"] == token

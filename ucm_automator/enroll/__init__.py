@@ -1,0 +1,1 @@
+"""User enrolment: inventory, credentials, plan, journal and the concurrent batch runner."""

@@ -1,0 +1,193 @@
+"""The user portal's "CRM User Settings" page: where it is, what it shows, how to fill it and
+press Save.
+
+It decides nothing: the portal driver (`ucm/portal.py`) reads, compares and is the only caller
+of `save()`. Labels come from the firmware profile; values here are what the page shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable, NamedTuple, Optional
+from urllib.parse import urlsplit
+
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from pydantic import SecretStr
+
+from ucm_automator.ucm import errors as E
+from ucm_automator.ucm.cgi import CgiReply, action_of, expect_reply, first_of, parse_reply
+from ucm_automator.ucm.pages.shell import Shell
+from ucm_automator.ucm.pages.widgets import find_row, label_pattern, visible_texts, wait_until
+from ucm_automator.ucm.profile import FirmwareProfile
+
+WHERE = "the CRM User Settings page"
+
+
+class Loaded(NamedTuple):
+    """The two replies the page fills its form from."""
+
+    admin: CgiReply  # getCRMSettings: which CRM the admin chose (decides the rows shown)
+    user: CgiReply  # getCRMUserSettings: this extension's record
+
+
+class UserCrmPage:
+    def __init__(self, page: Page, profile: FirmwareProfile, shell: Shell, timeout_ms: float) -> None:
+        self.page, self.profile, self.shell, self.timeout_ms = page, profile, shell, timeout_ms
+        self.labels = profile.user_crm.labels
+        self.get_admin = profile.action("get_admin_crm")
+        self.get_user = profile.action("get_user_crm")
+        self.saves = (profile.action("add_user_crm"), profile.action("update_user_crm"))
+        self.save_button = page.get_by_role("button", name=profile.buttons.save, exact=True)
+        self.route: Optional[str] = None  # where the page was found; reload() goes there
+
+    # ---- finding the page ------------------------------------------------------------------
+
+    async def open(self) -> Loaded:
+        """Go to the page as a person does (its menu; else the profile's deep link) and return the
+        replies it loaded. The path it ends on is what reload() uses."""
+        for path in self.profile.menus.user_crm:
+            if self.shell.at_login():
+                raise E.SessionExpired("the box sent the browser back to the login page")
+            if await self.shell.menu_exists(path[0]):
+                loaded = await self._load(lambda p=path: self._follow(p), None)
+                if loaded is not None:
+                    self.route = urlsplit(self.page.url).path
+                    return loaded
+        for route in self.profile.routes.user_crm:
+            loaded = await self._load(lambda r=route: self.page.goto(r), route)
+            if loaded is not None:
+                self.route = route
+                return loaded
+        menus = await self.shell.menu_texts()
+        tried = " or ".join(" > ".join(p) for p in self.profile.menus.user_crm)
+        raise E.PageNotFound(
+            f"{WHERE} is neither under the menu {tried} nor at {', '.join(self.profile.routes.user_crm) or '(no route)'}; "
+            f"menus seen: {', '.join(menus) or '(none)'} (fix menus/routes in the firmware profile)"
+        )
+
+    async def _follow(self, path: list[str]) -> None:
+        """Follow the menu and make sure it navigated: a click that lands while antd's submenu
+        is still unfolding can be lost, so click again (bounded)."""
+        before = urlsplit(self.page.url).path
+        for _ in range(3):
+            await self.shell.follow(path)
+            try:
+                await self.page.wait_for_url(lambda u: urlsplit(u).path != before, timeout=2000)
+                return
+            except PlaywrightTimeout:
+                continue
+        raise E.PageNotFound(f"clicking the menu {' > '.join(path)} does not open {WHERE}")
+
+    async def reload(self) -> Loaded:
+        """Load the page again: the GUI reads Login Status only when the page loads."""
+        if self.route is None:
+            return await self.open()
+        loaded = await self._load(lambda: self.page.goto(self.route), self.route)
+        if loaded is None:
+            raise E.PageNotFound(f"the GUI no longer shows {WHERE} at {self.route}")
+        return loaded
+
+    async def _load(self, trigger: Callable[[], Awaitable[object]], route: Optional[str]) -> Optional[Loaded]:
+        """Both replies, or None when the GUI sent us elsewhere (a firmware that moved the page)."""
+        admin = expect_reply(self.page, self.profile, self.get_admin, self.timeout_ms)
+        user = expect_reply(self.page, self.profile, self.get_user, self.timeout_ms)
+        both = asyncio.ensure_future(asyncio.gather(admin, user))
+        try:
+            await trigger()
+        except BaseException:
+            both.cancel()
+            await asyncio.gather(both, return_exceptions=True)
+            raise
+        tasks = {"loaded": both}
+        if route is not None:
+            tasks["moved"] = asyncio.ensure_future(
+                self.page.wait_for_url(lambda u: urlsplit(u).path != route, timeout=self.timeout_ms)
+            )
+        name, value = await first_of(tasks)
+        if name == "loaded":
+            return Loaded(await parse_reply(value[0], self.get_admin), await parse_reply(value[1], self.get_user))
+        if self.shell.at_login():
+            raise E.SessionExpired("the box sent the browser back to the login page")
+        if name == "moved":
+            return None
+        raise E.UcmTimeout(f"{WHERE} did not load its settings within {self.timeout_ms / 1000:g} s")
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def _row(self, key: str) -> Callable[[], Awaitable[Locator]]:
+        return lambda: find_row(self.page, self.labels[key], WHERE, self.timeout_ms)
+
+    async def shown_enabled(self) -> bool:
+        return await (await self._row("enable")()).get_by_role("checkbox").first.is_checked()
+
+    async def _input(self, key: str) -> Locator:
+        return (await self._row(key)()).locator("input, textarea").first
+
+    async def shown_value(self, key: str) -> str:
+        return await (await self._input(key)).input_value()
+
+    async def shown_status(self) -> str:
+        """The Login Status text ('' when none). The row has no control, so read the cell beside
+        the label (antd renders label and control as sibling columns)."""
+        label = self.page.locator("label").filter(has_text=label_pattern(self.labels["login_status"]))
+        label = label.filter(visible=True).first
+        try:
+            await label.wait_for(state="visible", timeout=self.timeout_ms)
+        except PlaywrightTimeout:
+            seen = await visible_texts(self.page.locator("label"))
+            raise E.PageNotFound(
+                f"no '{self.labels['login_status']}' row on {WHERE}; labels seen: {', '.join(seen) or '(none)'}"
+            ) from None
+        cell = label.locator("xpath=..").locator("xpath=following-sibling::*[1]")
+        return (await cell.inner_text()).strip() if await cell.count() else ""
+
+    # ---- filling and saving ------------------------------------------------------------------
+
+    async def tick_enable(self) -> None:
+        box = (await self._row("enable")()).get_by_role("checkbox").first
+        if not await box.is_checked():
+            await box.check()
+        # the secret inputs stay disabled until the form has seen the tick
+        field = await self._input("client_id")
+        if not await wait_until(field.is_enabled, bool, self.timeout_ms / 1000):
+            raise E.VerifyFailed(f"'{self.labels['client_id']}' stayed disabled after ticking "
+                                 f"'{self.labels['enable']}'")
+
+    async def fill(self, key: str, value: SecretStr | str) -> None:
+        """Type one value and read it back (an input's maxlength would cut it silently)."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        field = await self._input(key)
+        await field.fill(raw)
+        if await field.input_value() != raw:  # compared, never shown: it may be a secret
+            raise E.SaveRejected(
+                f"'{self.labels[key]}' does not take the value (the input holds something else after "
+                f"typing {len(raw)} characters: too long for this firmware?); nothing was saved"
+            )
+
+    async def save(self) -> CgiReply:
+        """Press Save; the add- or update- reply, or fail when the form refuses the values."""
+        path = self.profile.cgi.path
+        invalid = self.page.locator("form [aria-invalid='true']").filter(visible=True)
+        answered = asyncio.ensure_future(self.page.wait_for_event(
+            "response", lambda r: action_of(r.request, path) in self.saves, timeout=self.timeout_ms))
+        try:
+            await self.save_button.click()
+        except BaseException:
+            answered.cancel()
+            await asyncio.gather(answered, return_exceptions=True)
+            raise
+        refused = asyncio.ensure_future(invalid.first.wait_for(state="visible", timeout=self.timeout_ms))
+        name, value = await first_of({"answered": answered, "refused": refused})
+        if name == "answered":
+            return await parse_reply(value, action_of(value.request, path) or self.saves[0])
+        if name == "refused":
+            texts = await visible_texts(self.page.locator("form [role=alert]"))
+            raise E.SaveRejected(f"{WHERE} refused the values: {'; '.join(texts) or 'a field is invalid'}; "
+                                 "nothing was saved")
+        raise E.UcmTimeout(f"the box did not answer Save within {self.timeout_ms / 1000:g} s")
+
+
+def loaded_ok(loaded: Loaded) -> bool:
+    return loaded.admin.ok and loaded.user.ok
+

@@ -1,0 +1,298 @@
+"""The user-portal half of the driver, and the only code on the user side that clicks.
+
+    portal = Portal(session, facts, options); await portal.start()   # one context, reused
+    await portal.login("1001", password)        # submitted once; a refusal is never retried
+    have = await portal.read("1001")            # the replies the page received + the visible form
+    await portal.save("1001", want)             # confirmed by the add/updateCRMUserSettings reply
+    await portal.apply()                        # header Apply Changes where offered (applyChanges)
+    have = await portal.wait_logged_in("1001", 60)   # reload, read, back off, until the deadline
+    await portal.logout()                       # and clear cookies and storage for the next user
+
+Deciding whether to save is the caller's (enroll/plan.py); the driver only retries what the box
+did not process (HTTP errors, rate limits) and re-reads before saving again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from pydantic import SecretStr
+
+from ucm_automator.ucm import errors as E
+from ucm_automator.ucm.cgi import CgiReply, CgiWatcher, error_for, expect_reply, first_of, parse_reply, reply_to
+from ucm_automator.ucm.pages.login import LoginPage
+from ucm_automator.ucm.pages.shell import Shell
+from ucm_automator.ucm.pages.user_crm import UserCrmPage
+from ucm_automator.ucm.pages.widgets import wait_until
+from ucm_automator.ucm.portal_state import UserCrm, UserWant, state_from_replies  # noqa: F401 (re-exported)
+from ucm_automator.ucm.session import BrowserSession
+
+
+@dataclass
+class PortalOptions:
+    retries: int = 3  # per step, for what the box did not process (HTTP errors, rate limits)
+    rate_limit_wait_s: Optional[float] = None  # first wait after a rate limit; None: the profile's
+    apply_probe_s: float = 3.0  # how long to look for the header Apply Changes after a Save
+
+
+@dataclass
+class PortalFacts:
+    """What one batch learns about the box, shared by its workers."""
+
+    user_can_apply: Optional[bool] = None
+
+
+class Portal:
+    def __init__(self, session: BrowserSession, facts: PortalFacts, options: PortalOptions) -> None:
+        self.session, self.profile, self.facts, self.options = session, session.profile, facts, options
+        self.timeout_ms = session.timeout_ms
+        self.host = session.options.base_url
+        self.ctx: Optional[BrowserContext] = None
+        self.page: Page
+
+    # ---- the worker's context ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.ctx = await self.session.new_context()
+        self.page = await self.ctx.new_page()
+        self.watcher = CgiWatcher(self.page, self.profile)
+        self.shell = Shell(self.page, self.profile, self.timeout_ms)
+        self.crm = UserCrmPage(self.page, self.profile, self.shell, self.timeout_ms)
+
+    async def close(self, name: str = "portal", failed: bool = False) -> list:
+        ctx, self.ctx = self.ctx, None
+        return await self.session.close_context(ctx, name, failed) if ctx else []
+
+    async def recycle(self, name: str) -> list:
+        """A fresh context after a failure: nothing of a half-done user is left for the next one."""
+        written = await self.close(name, failed=True)
+        await self.start()
+        return written
+
+    # ---- logging in and out ----------------------------------------------------------------------
+
+    async def login(self, user: str, password: SecretStr) -> dict[str, Any]:
+        form = LoginPage(self.page, self.profile, self.timeout_ms)
+        self.crm.route = None  # each user finds the page through the menu, as a person does
+        await form.open()
+        if await form.captcha_shown():
+            raise E.Captcha(f"the login page of {self.host} shows a CAPTCHA, which ucmauto will not solve; "
+                            "turn it off on the box or log in once in a browser, then run again")
+        for attempt in range(self.options.retries + 1):
+            await form.username.fill(user)
+            await form.password.fill(password.get_secret_value())
+            reply = await self._submit(form)
+            if reply.ok:
+                break
+            if reply.status is None and attempt < self.options.retries:  # a 502: nothing processed
+                await asyncio.sleep(self._pause(None, attempt))
+                continue
+            raise self._refusal(reply, user)
+        try:  # the GUI leaves the login page once it has stored the session
+            await self.page.wait_for_url(lambda u: urlsplit(u).path != self.profile.routes.login,
+                                         timeout=self.timeout_ms)
+        except PlaywrightTimeout:
+            raise E.PageNotFound(f"the GUI stayed on the login page of {self.host} after a good login") from None
+        found = reply.response.get("user")
+        return found if isinstance(found, dict) else {}
+
+    async def _submit(self, form: LoginPage) -> CgiReply:
+        """The login reply, or the HTTP error that stopped the GUI before it (challenge or login)."""
+        path, action = self.profile.cgi.path, self.profile.action("login")
+        login = expect_reply(self.page, self.profile, action, self.timeout_ms)
+        broken = asyncio.ensure_future(self.page.wait_for_event(
+            "response", lambda r: urlsplit(r.url).path == path and not r.ok, timeout=self.timeout_ms))
+        try:
+            await form.submit.click()
+        except BaseException:
+            for task in (login, broken):
+                task.cancel()
+            await asyncio.gather(login, broken, return_exceptions=True)
+            raise
+        name, value = await first_of({"login": login, "broken": broken})
+        if name is None:
+            raise E.UcmTimeout(f"{self.host} did not answer the login within {self.timeout_ms / 1000:g} s")
+        return await parse_reply(value, action)
+
+    def _refusal(self, reply: CgiReply, user: str) -> E.UcmError:
+        err, r = error_for(self.profile, reply, f"logging in as {user}"), reply.response
+        who = f"extension {user}" if user.isdigit() else f"user '{user}'"
+        if isinstance(err, E.LoginWrongPassword):
+            left = r.get("remain_num")
+            tail = f"{left} more attempt(s) before the box bans it" if left not in (None, "") else "no retry"
+            return E.LoginWrongPassword(f"wrong password for {who} on {self.host} ({tail}); "
+                                        "not retrying: check its password source")
+        if isinstance(err, E.LoginBanned):
+            meaning = self.profile.cgi.meaning(reply.status or 0)
+            when = "until an administrator lifts the ban" if meaning and meaning.kind == "banned_forever" \
+                else f"for {r.get('remain_time', 'some')} s more"
+            return E.LoginBanned(f"{who} is banned from logging in to {self.host} {when} "
+                                 "(too many failed logins); not trying")
+        if isinstance(err, E.LoginUnknownUser):
+            return E.LoginUnknownUser(f"{self.host} has no {who}; check the inventory")
+        if isinstance(err, E.TooManySessions):
+            return E.TooManySessions(f"too many users are logged in to {self.host} (status {reply.status})")
+        return err
+
+    async def logout(self) -> None:
+        """Log out (frees the box's session slot) and wipe cookies and storage; never raises."""
+        try:
+            if not self.shell.at_login() and await self.shell.logout_control.is_visible():
+                await reply_to(self.page, self.profile, self.profile.action("logout"), self.shell.logout,
+                               min(self.timeout_ms, 5000))
+        except (E.UcmError, PlaywrightError):
+            pass  # the session then dies on the box's timeout; the next user gets a clean context anyway
+        try:
+            await self.page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
+            await self.ctx.clear_cookies()
+            await self.page.goto("about:blank")  # drop the DOM that held this user's form
+        except PlaywrightError:
+            pass
+        self.watcher.last.clear()
+
+    # ---- reading ---------------------------------------------------------------------------------
+
+    async def read(self, extension: str) -> UserCrm:
+        """Load the page (deep link or menu, again on each call) and read what the box holds."""
+        for attempt in range(self.options.retries + 1):
+            if self.crm.route:  # a full load asks checkInfo again; the menu keeps the landing page's
+                self.watcher.last.pop(self.profile.action("check_info"), None)
+            loaded = await self.crm.reload()  # (the first time: opens it)
+            info = await self._check_info()
+            bad = next((r for r in (loaded.admin, loaded.user, info) if r is not None and not r.ok), None)
+            if bad is None:
+                have = state_from_replies(self.profile, extension, loaded, info)
+                await self._check_form(have)
+                return have
+            err = error_for(self.profile, bad, "loading the CRM User Settings page")
+            if not self._retryable(err) or attempt == self.options.retries:
+                raise err
+            await asyncio.sleep(self._pause(err, attempt))
+        raise AssertionError("unreachable")
+
+    async def _check_info(self) -> Optional[CgiReply]:
+        action = self.profile.action("check_info")
+        await self.watcher.settle(action, self.timeout_ms / 1000)
+
+        async def recorded() -> bool:  # by an event handler, a moment after the request finished
+            return action in self.watcher.last
+
+        await wait_until(recorded, bool, 1.0)
+        return self.watcher.last.get(action)
+
+    async def _check_form(self, have: UserCrm) -> None:
+        """The visible form must agree with the replies (a page the profile misreads is caught here)."""
+        if have.crm_module != self.profile.admin_crm.target_module:
+            return  # the page then shows other rows, or none
+        status = self.profile.user_crm.status.get(have.login_status, have.login_status)
+        want = (have.enabled, have.client_id, status)
+        async def shown() -> tuple:
+            return (await self.crm.shown_enabled(), await self.crm.shown_value("client_id"),
+                    await self.crm.shown_status())
+        seen = await wait_until(shown, lambda s: s == want, self.timeout_ms / 1000)
+        if seen != want:
+            raise E.VerifyFailed(f"the CRM User Settings page shows (enabled, client id, status) {seen}, "
+                                 f"but the box's reply says {want} (fix user_crm in the firmware profile)")
+
+    # ---- writing: the only Save and Apply on the user side -----------------------------------------
+
+    async def save(self, extension: str, want: UserWant) -> None:
+        """Tick Enable CRM, fill, Save; after an unprocessed or refused Save, re-read before trying again."""
+        rejected = False
+        for attempt in range(self.options.retries + 1):
+            await self.crm.tick_enable()
+            await self.crm.fill("client_id", want.client_id)
+            await self.crm.fill("client_secret", want.client_secret)
+            await self.crm.fill("refresh_token", want.refresh_token)
+            reply = await self.crm.save()
+            if reply.ok:
+                return
+            err = error_for(self.profile, reply, f"saving the CRM User Settings of {extension}")
+            stale = isinstance(err, E.SaveRejected) and not rejected  # e.g. add on a record made meanwhile
+            if not (self._retryable(err) or stale) or attempt == self.options.retries:
+                raise type(err)(f"{err}; nothing was saved")
+            rejected = rejected or stale
+            await asyncio.sleep(0 if stale else self._pause(err, attempt))
+            if (await self.read(extension)).holds(want):  # a proxy's 502 can come after the box saved
+                return
+        raise AssertionError("unreachable")
+
+    async def apply(self) -> bool:
+        """Press the header Apply Changes; False when the portal offers none to this user."""
+        if self.facts.user_can_apply is False:
+            return False
+        probe = self.options.apply_probe_s if self.facts.user_can_apply is None else self.timeout_ms / 1000
+        try:
+            await self.shell.apply_button.wait_for(state="visible", timeout=probe * 1000)
+        except PlaywrightTimeout:
+            if self.shell.at_login():
+                raise E.SessionExpired("the box sent the browser back to the login page") from None
+            self.facts.user_can_apply = False
+            return False
+        if not await self._apply_click():
+            self.facts.user_can_apply = False
+            return False
+        self.facts.user_can_apply = True
+        return True
+
+    async def admin_apply(self, user: str, password: SecretStr) -> bool:
+        """Log in as an admin and press Apply Changes once; False when nothing waits to be applied."""
+        await self.login(user, password)
+        try:
+            info = await self._check_info()
+            if info is not None and info.ok and str(info.response.get("need_apply", "")).lower() == "no":
+                return False
+            await self.shell.apply_button.wait_for(state="visible", timeout=self.timeout_ms)
+            if not await self._apply_click():
+                raise E.NoPermission(f"'{user}' may not Apply Changes on {self.host}")
+            return True
+        finally:
+            await self.logout()
+
+    async def _apply_click(self) -> bool:
+        action = self.profile.action("apply")
+        for attempt in range(self.options.retries + 1):
+            reply = await reply_to(self.page, self.profile, action, self.shell.apply_button.click, self.timeout_ms)
+            if reply.ok and str(reply.response.get("settings", "0")) == "0":
+                return True
+            err = error_for(self.profile, reply, "applying changes")
+            if isinstance(err, E.NoPermission):
+                return False
+            if reply.ok or not self._retryable(err) or attempt == self.options.retries:
+                raise E.ApplyRefused(f"{err}; the settings are saved but not applied") if reply.ok \
+                    else type(err)(f"{err}; the settings are saved but not applied")
+            await asyncio.sleep(self._pause(err, attempt))
+        raise AssertionError("unreachable")
+
+    async def wait_logged_in(self, extension: str, deadline_s: float) -> UserCrm:
+        """Reload until Login Status is the profile's 'login' or the deadline; the last read wins."""
+        loop = asyncio.get_running_loop()
+        end, interval = loop.time() + deadline_s, 0.5
+        while True:
+            # poll interval first: the box logs in in the background, never within the Apply reply
+            await asyncio.sleep(min(interval, max(0.0, end - loop.time())))
+            have = await self.read(extension)
+            if have.login_status == "login" or loop.time() >= end:
+                return have
+            interval = min(interval * 2, 4.0)
+
+    # ---- helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _retryable(err: E.UcmError) -> bool:
+        return isinstance(err, (E.RateLimited, E.UcmHttpError))
+
+    def _pause(self, err: Optional[E.UcmError], attempt: int) -> float:
+        if isinstance(err, E.RateLimited):
+            base = self.options.rate_limit_wait_s
+            if base is None:
+                found = [m.retry_after_s for m in self.profile.cgi.status.values() if m.kind == "rate_limited"]
+                base = min([s for s in found if s] or [15.0])
+            return min(60.0, base * 2 ** attempt)
+        return min(8.0, 0.25 * 2 ** attempt)
