@@ -43,6 +43,8 @@ class ExitCode(IntEnum):
     VERIFY_FAILED = 35
     CRM_LOGGED_OUT = 36
     NO_PERMISSION = 37
+    ADMIN_CRM_NOT_READY = 38  # the admin CRM page is not Zoho v2: run admin-setup first
+    DC_MISMATCH = 39  # the admin's CRM Server Address and the token are in different data centres
 
     ZOHO_INVALID_CLIENT = 40
     ZOHO_INVALID_CODE = 41
@@ -87,3 +89,55 @@ class NotFound(UcmautoError):
 
 class Interrupted(UcmautoError):
     exit_code = ExitCode.INTERRUPTED
+
+
+# What each exit code means and what to do: the source of docs/exit-codes.md and of the
+# per-code sections of docs/troubleshooting.md (tests fail when a code has no entry).
+EXIT_CODE_HELP: dict[ExitCode, tuple[str, str]] = {
+    ExitCode.OK: ("success: everything asked is in place (changed or already so)", "nothing"),
+    ExitCode.INTERNAL: ("an error ucmauto did not expect (a bug)", "run again with UCMAUTO_DEBUG=1 and report the redacted traceback"),
+    ExitCode.USAGE: ("a flag or argument is wrong", "see the command's --help"),
+    ExitCode.BAD_INPUT: ("a setting, config file, inventory, CSV or option value is invalid", "fix the value the message names; nothing was changed"),
+    ExitCode.SECRET_MISSING: ("a password, client secret or code is needed and cannot be asked for", "give it by file, environment variable, keyring, or run on a terminal to be prompted"),
+    ExitCode.PARTIAL: ("some users succeeded and some failed", "read the summary table or --json; a re-run redoes only what failed"),
+    ExitCode.NOT_FOUND: ("a named user, token, file or profile does not exist", "check the name against the inventory or `ucmauto token list`"),
+    ExitCode.UCM_UNKNOWN_HOST: ("the UCM host name does not resolve", "check --ucm and DNS"),
+    ExitCode.UCM_REFUSED: ("nothing listens at the UCM address and port", "check --ucm (HTTPS port, 8089 by default) and that the web server is up"),
+    ExitCode.UCM_TIMEOUT: ("the UCM did not answer in time", "check the network path, or raise --timeout for a slow box"),
+    ExitCode.TLS_UNTRUSTED: ("the UCM's certificate is not trusted yet (first contact, no terminal to ask)", "compare the printed fingerprint with the box and pass --fingerprint sha256:..."),
+    ExitCode.TLS_CHANGED: ("the UCM's certificate differs from the remembered one", "if the box really has a new certificate, run once with --fingerprint <new>; otherwise suspect interception"),
+    ExitCode.UCM_HTTP_ERROR: ("the UCM (or a proxy before it) kept answering HTTP errors", "check the box's health; the run is safe to repeat"),
+    ExitCode.LOGIN_WRONG_PASSWORD: ("the UCM refused the user name or password", "fix the password; ucmauto never retries (the box locks accounts out)"),
+    ExitCode.LOGIN_BANNED: ("the UCM bans this login for a while after failed attempts", "wait the time the message names, or unban it in Maintenance → Login Settings"),
+    ExitCode.LOGIN_FORBIDDEN: ("the UCM bans this login for ever", "an administrator must lift the ban (Login Banned User List)"),
+    ExitCode.LOGIN_UNKNOWN_USER: ("the UCM has no such user", "check the admin user name or the extension"),
+    ExitCode.TOO_MANY_SESSIONS: ("the UCM says too many users are logged in", "retry later or lower --concurrency; close other GUI sessions"),
+    ExitCode.SETUP_WIZARD: ("the UCM wants its first-login setup wizard done", "log in once in a browser and finish the wizard"),
+    ExitCode.CAPTCHA: ("the login page shows a CAPTCHA", "log in once by hand or whitelist this host's IP on the UCM; ucmauto does not solve CAPTCHAs"),
+    ExitCode.SESSION_EXPIRED: ("the UCM session expired again after one more login", "raise User Login Timeout on the box, or retry"),
+    ExitCode.PAGE_NOT_FOUND: ("a page, menu or label is not where the firmware profile says", "write a firmware profile with the texts your box shows (docs/firmware-profiles.md)"),
+    ExitCode.OPTION_NOT_FOUND: ("an option is not in a list on the page", "check the value asked for, or the option texts in the firmware profile"),
+    ExitCode.SAVE_REJECTED: ("the UCM refused the Save", "the message carries the box's reason; fix the value"),
+    ExitCode.APPLY_REFUSED: ("the UCM refused Apply Changes (e.g. a conference is in progress)", "run again later: the saved change is applied then"),
+    ExitCode.RATE_LIMITED: ("the UCM kept answering 'operating too frequently'", "wait a minute and run again; lower --concurrency"),
+    ExitCode.VERIFY_FAILED: ("after saving, the page does not show what was asked", "look at the screenshot under artifacts/; the box may rewrite values"),
+    ExitCode.CRM_LOGGED_OUT: ("the user's Login Status stayed Logged Out", "the message names the likely causes: data centre, revoked token, box cannot reach Zoho, admin setup not applied"),
+    ExitCode.NO_PERMISSION: ("the UCM user lacks the privilege for this page or action", "use the super admin, or the user's own extension"),
+    ExitCode.ADMIN_CRM_NOT_READY: ("the box's CRM System is not Zoho CRM (v2 API), so no user can log in", "run `ucmauto admin-setup` first; nothing was saved for the user"),
+    ExitCode.DC_MISMATCH: ("the admin's CRM Server Address is another Zoho data centre than the user's token", "get a token in the box's data centre, or fix --server-address with admin-setup"),
+    ExitCode.ZOHO_INVALID_CLIENT: ("Zoho does not know the client id in that data centre", "use the data centre where the client was created (--zoho-dc), and check the client id"),
+    ExitCode.ZOHO_INVALID_CODE: ("the grant code expired or was already used", "generate a new code (Self Client → Generate Code) and exchange it within its minutes"),
+    ExitCode.ZOHO_INVALID_SECRET: ("Zoho rejected the client secret", "copy the secret again from the API console"),
+    ExitCode.ZOHO_INVALID_REDIRECT: ("the redirect URI differs from the registered one", "use exactly the URI registered for the client"),
+    ExitCode.ZOHO_THROTTLED: ("Zoho throttles this token (more than 10 refreshes in 10 minutes)", "wait 10 minutes without retrying; retries prolong it"),
+    ExitCode.ZOHO_REFRESH_INVALID: ("the refresh token was revoked or evicted (Zoho keeps 20 per user)", "get a new one with `ucmauto token exchange`"),
+    ExitCode.ZOHO_ACCESS_DENIED: ("the Zoho user rejected the consent page", "run `ucmauto token authorize` again and click Accept"),
+    ExitCode.ZOHO_STATE_MISMATCH: ("the redirect's state does not match the request", "start the authorization again; do not reuse old redirect URLs"),
+    ExitCode.ZOHO_UNTRUSTED_SERVER: ("the redirect names an accounts server that is not Zoho's", "do not continue; start again from the printed URL"),
+    ExitCode.ZOHO_UNREACHABLE: ("Zoho's host does not resolve or refuses connections", "check DNS, proxy and firewall towards accounts.zoho.*"),
+    ExitCode.ZOHO_TIMEOUT: ("Zoho did not answer in time (or no redirect arrived)", "retry later; check the network"),
+    ExitCode.ZOHO_SERVER_ERROR: ("Zoho answered a server error", "retry later"),
+    ExitCode.ZOHO_BAD_REPLY: ("Zoho's answer was not the JSON expected", "check --zoho-accounts-url and any proxy in between"),
+    ExitCode.ZOHO_ERROR: ("Zoho answered another error", "the message quotes Zoho's error code"),
+    ExitCode.INTERRUPTED: ("interrupted (Ctrl-C or SIGTERM)", "run the same command again: batches resume from their journal"),
+}

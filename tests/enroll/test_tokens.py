@@ -66,7 +66,7 @@ def test_token_of_another_data_centre_is_refused_before_saving(env):
     assert r.rc == 5, r.err
     users = {u["extension"]: u for u in r.json()["users"]}
     err = users["1001"]["error"]
-    assert err["code"] == "CRM_LOGGED_OUT" and "data centre eu" in err["message"] and "data centre us" in err["message"]
+    assert err["code"] == "DC_MISMATCH" and err["exit_code"] == 39 and "data centre eu" in err["message"] and "data centre us" in err["message"]
     assert env.saves("1001") == 0  # nothing saved for a token the box could not use
     assert users["1002"]["status"] == "ok" and env.user("1002")["login_status"] == "login"
 
@@ -83,3 +83,14 @@ def test_refresh_token_from_a_file_instead_of_the_store(env):
     assert r.json()["users"][0]["zoho_user"] == "user1004@example.com"
     assert env.user("1004")["crm"]["applied"]["refresh_token"] == raw
     r.assert_no(raw)
+
+
+def test_admin_crm_not_zoho_v2_is_refused_before_saving(env):
+    env.box.control(set_admin_crm={"crm_module": "salesforce", "crm_addr": "", "number_add": "contacts",
+                                   "first_search": "contacts", "second_search": "", "third_search": ""}, apply=True)
+    env.token("1001")
+    r = env.run("enroll-user", "1001", "--json", UCMAUTO_USER_PASSWORD=env.password("1001"))
+    assert r.rc == 38, r.err
+    err = r.json()["users"][0]["error"]
+    assert err["code"] == "ADMIN_CRM_NOT_READY" and "admin-setup" in err["message"]
+    assert env.saves("1001") == 0

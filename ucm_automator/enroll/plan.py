@@ -26,6 +26,18 @@ class CrmNotLoggedIn(UcmError):
     exit_code = ExitCode.CRM_LOGGED_OUT
 
 
+class AdminCrmNotReady(CrmNotLoggedIn):
+    """The admin CRM is not the one users are enrolled for: saving would only store dead settings."""
+
+    exit_code = ExitCode.ADMIN_CRM_NOT_READY
+
+
+class DataCentreMismatch(CrmNotLoggedIn):
+    """The box would log in at another Zoho data centre than the one that issued the token."""
+
+    exit_code = ExitCode.DC_MISMATCH
+
+
 class UserPlan(BaseModel):
     extension: str
     before: dict = Field(default_factory=dict)  # UserCrm.public(): no secrets
@@ -41,15 +53,15 @@ class UserPlan(BaseModel):
 
 def plan_user(have: UserCrm, want: UserWant, *, target_module: str, module_text: str, token_dc: Optional[str],
               force: bool = False) -> UserPlan:
-    """Raises CrmNotLoggedIn when saving could not log the user in (admin CRM, data centre)."""
+    """Raises AdminCrmNotReady or DataCentreMismatch when saving could not log the user in."""
     ext = have.extension
     if have.crm_module != target_module:
-        raise CrmNotLoggedIn(
+        raise AdminCrmNotReady(
             f"{ext}: the box's CRM System is '{have.crm_module or 'Disabled'}', not {module_text}: run "
             "`ucmauto admin-setup` first; nothing was saved for this user")
     box_dc = dcs.lookup(have.crm_addr) if have.crm_addr else None
     if box_dc and token_dc and box_dc.code != token_dc:
-        raise CrmNotLoggedIn(
+        raise DataCentreMismatch(
             f"{ext}: the admin's CRM Server Address is {have.crm_addr} (Zoho data centre {box_dc.code}) but the "
             f"token is from data centre {token_dc}, so the box would stay Logged Out; get a token in "
             f"{box_dc.code} or fix the server address (`ucmauto admin-setup`); nothing was saved for this user")
