@@ -30,6 +30,7 @@ from ucm_automator.ucm.pages.admin_crm import AdminCrmPage
 from ucm_automator.ucm.pages.login import LoginPage
 from ucm_automator.ucm.pages.shell import Shell
 from ucm_automator.ucm.pages.widgets import wait_until
+from ucm_automator.ucm.press import press_save
 from ucm_automator.ucm.session import BrowserSession
 
 Hook = Callable[[str], Awaitable[None]]  # called with a step name: a seam for tests and progress
@@ -199,7 +200,15 @@ class UcmDriver:
     async def _save_admin(self, want: AdminCrm) -> None:
         await self.admin_crm.fill(*self._texts(want))
         await self._step("before_save")
-        await self._confirmed(self.admin_crm.save, "saving the CRM page", "nothing was saved")
+        await self.admin_crm.check_valid()
+        await self._confirmed(self._press_save, "saving the CRM page", "nothing was saved")
+
+    async def _press_save(self) -> CgiReply:
+        page = self.admin_crm
+        return await press_save(
+            self.page, page.save_button, actions=(self.profile.action("update_admin_crm"),),
+            cgi_path=self.profile.cgi.path, invalid=page.invalid, refusal=page.form_errors,
+            where="the CRM form", timeout_ms=self.timeout_ms)
 
     async def _apply(self) -> None:
         await self._step("before_apply")

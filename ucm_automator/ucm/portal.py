@@ -31,6 +31,7 @@ from ucm_automator.ucm.pages.shell import Shell
 from ucm_automator.ucm.pages.user_crm import UserCrmPage
 from ucm_automator.ucm.pages.widgets import wait_until
 from ucm_automator.ucm.portal_state import UserCrm, UserWant, state_from_replies  # noqa: F401 (re-exported)
+from ucm_automator.ucm.press import press_save
 from ucm_automator.ucm.session import BrowserSession
 
 
@@ -210,7 +211,10 @@ class Portal:
             await self.crm.fill("client_id", want.client_id)
             await self.crm.fill("client_secret", want.client_secret)
             await self.crm.fill("refresh_token", want.refresh_token)
-            reply = await self.crm.save()
+            reply = await press_save(
+                self.page, self.crm.save_button, actions=self.crm.saves, cgi_path=self.profile.cgi.path,
+                invalid=self.crm.invalid, refusal=self.crm.form_errors, where="the CRM User Settings page",
+                timeout_ms=self.timeout_ms)
             if reply.ok:
                 return
             err = error_for(self.profile, reply, f"saving the CRM User Settings of {extension}")

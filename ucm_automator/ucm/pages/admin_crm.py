@@ -1,7 +1,7 @@
 """The admin "CRM" page: where it is, how to read it, how to fill it and press Save.
 
-It does not decide whether anything should change: the driver does, and is the only caller
-of `save()`. Values here are visible texts; the driver translates keys through the profile.
+It does not decide whether anything should change, nor press Save: the driver does both
+(`ucm/press.py`). Values here are visible texts; the driver translates keys through the profile.
 """
 
 from __future__ import annotations
@@ -117,28 +117,18 @@ class AdminCrmPage:
         await (await self._transfer()).arrange(lookups)
         await self._choose(self.labels.add_unknown, add_unknown)  # must be one of the lookups: last
 
-    async def save(self) -> CgiReply:
-        """Press Save; return the updateCRMSettings reply, or fail if the form refuses the values."""
-        action = self.profile.action("update_admin_crm")
-        invalid = self.page.locator("form [aria-invalid='true']").filter(visible=True)
-        # a filled, valid form clears its field errors; errors that stay mean the GUI won't send
-        if await wait_until(invalid.count, lambda n: n == 0, self.timeout_ms / 1000):
-            raise E.SaveRejected(f"the CRM form refuses the values: {await self._form_errors()}")
-        answered = expect_reply(self.page, self.profile, action, self.timeout_ms)
-        try:
-            await self.save_button.click()
-        except BaseException:
-            answered.cancel()
-            raise
-        refused = asyncio.ensure_future(invalid.first.wait_for(state="visible", timeout=self.timeout_ms))
-        name, value = await first_of({"answered": answered, "refused": refused})
-        if name == "answered":
-            return await parse_reply(value, action)
-        if name == "refused":
-            raise E.SaveRejected(f"the CRM form refused the values: {await self._form_errors()}")
-        raise E.UcmTimeout(f"the box did not answer Save within {self.timeout_ms / 1000:g} s")
+    @property
+    def invalid(self) -> Locator:
+        """Fields the form marks invalid (antd sets aria-invalid); a form with any won't send."""
+        return self.page.locator("form [aria-invalid='true']").filter(visible=True)
 
-    async def _form_errors(self) -> str:
+    async def check_valid(self) -> None:
+        """Before Save: a filled, valid form clears its field errors; errors that stay mean the
+        GUI would not send, so fail naming them instead of pressing Save."""
+        if await wait_until(self.invalid.count, lambda n: n == 0, self.timeout_ms / 1000):
+            raise E.SaveRejected(f"the CRM form refuses the values: {await self.form_errors()}")
+
+    async def form_errors(self) -> str:
         # an invalid control names its message element in aria-describedby
         texts = []
         for control in await self.page.locator("form [aria-invalid='true']").all():

@@ -1,8 +1,8 @@
 """The user portal's "CRM User Settings" page: where it is, what it shows, how to fill it and
 press Save.
 
-It decides nothing: the portal driver (`ucm/portal.py`) reads, compares and is the only caller
-of `save()`. Labels come from the firmware profile; values here are what the page shows.
+It decides nothing and presses no Save: the portal driver (`ucm/portal.py`) reads, compares
+and presses it (`ucm/press.py`). Labels come from the firmware profile; values here are what the page shows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import SecretStr
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import CgiReply, action_of, expect_reply, first_of, parse_reply
+from ucm_automator.ucm.cgi import CgiReply, expect_reply, first_of, parse_reply
 from ucm_automator.ucm.pages.shell import Shell
 from ucm_automator.ucm.pages.widgets import find_row, label_pattern, visible_texts, wait_until
 from ucm_automator.ucm.profile import FirmwareProfile
@@ -165,27 +165,14 @@ class UserCrmPage:
                 f"typing {len(raw)} characters: too long for this firmware?); nothing was saved"
             )
 
-    async def save(self) -> CgiReply:
-        """Press Save; the add- or update- reply, or fail when the form refuses the values."""
-        path = self.profile.cgi.path
-        invalid = self.page.locator("form [aria-invalid='true']").filter(visible=True)
-        answered = asyncio.ensure_future(self.page.wait_for_event(
-            "response", lambda r: action_of(r.request, path) in self.saves, timeout=self.timeout_ms))
-        try:
-            await self.save_button.click()
-        except BaseException:
-            answered.cancel()
-            await asyncio.gather(answered, return_exceptions=True)
-            raise
-        refused = asyncio.ensure_future(invalid.first.wait_for(state="visible", timeout=self.timeout_ms))
-        name, value = await first_of({"answered": answered, "refused": refused})
-        if name == "answered":
-            return await parse_reply(value, action_of(value.request, path) or self.saves[0])
-        if name == "refused":
-            texts = await visible_texts(self.page.locator("form [role=alert]"))
-            raise E.SaveRejected(f"{WHERE} refused the values: {'; '.join(texts) or 'a field is invalid'}; "
-                                 "nothing was saved")
-        raise E.UcmTimeout(f"the box did not answer Save within {self.timeout_ms / 1000:g} s")
+    @property
+    def invalid(self) -> Locator:
+        """Fields the form marks invalid (antd sets aria-invalid) instead of sending."""
+        return self.page.locator("form [aria-invalid='true']").filter(visible=True)
+
+    async def form_errors(self) -> str:
+        texts = await visible_texts(self.page.locator("form [role=alert]"))
+        return "; ".join(texts) or "a field is invalid"
 
 
 def loaded_ok(loaded: Loaded) -> bool:
