@@ -86,6 +86,14 @@ class RedactingFilter(logging.Filter):
         msg = record.getMessage()
         record.msg = REDACTOR.redact(msg)
         record.args = ()
+        # the traceback and exception text a formatter appends (exc_info=True, asyncio's "exception
+        # was never retrieved") and stack_info: formatted here, once, and redacted
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = REDACTOR.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = REDACTOR.redact(record.stack_info)
         return True
 
 

@@ -50,6 +50,11 @@ def _root(
         stream=sys.stderr,
     )
     install_logging_filter()
+    from ucm_automator import PLAYWRIGHT_DEBUG_DROPPED
+
+    if PLAYWRIGHT_DEBUG_DROPPED:
+        logging.getLogger("ucmauto").warning(
+            "DEBUG=%s ignored: Playwright's debug log would show typed passwords; use -v", PLAYWRIGHT_DEBUG_DROPPED)
 
 
 def _register() -> None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from ucm_automator.config import app_dir
 from ucm_automator.errors import BadInput
+from ucm_automator.files import fsync_dir, private_dir
 from ucm_automator.redact import redact
 
 
@@ -88,25 +89,15 @@ class Journal:
         line = redact(json.dumps(record, sort_keys=False, default=str)) + "\n"
         new = not self.path.exists()
         if new:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = "\n" + line  # the last line was cut by a crash: do not glue this event to it
             os.write(fd, line.encode("utf-8"))
             os.fsync(fd)
         finally:
             os.close(fd)
         if new:
-            _fsync_dir(self.path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+            fsync_dir(self.path.parent)

@@ -161,7 +161,10 @@ class Portal:
 
     async def read(self, extension: str) -> UserCrm:
         """Load the page (deep link or menu, again on each call) and read what the box holds."""
-        for attempt in range(self.options.retries + 1):
+        # A load is three /cgi requests, any of which a proxy may answer 502, so a load fails far
+        # more often than one request; and reading changes nothing: twice the tries of a Save.
+        tries = 2 * (self.options.retries + 1)
+        for attempt in range(tries):
             if self.crm.route:  # a full load asks checkInfo again; the menu keeps the landing page's
                 self.watcher.last.pop(self.profile.action("check_info"), None)
             loaded = await self.crm.reload()  # (the first time: opens it)
@@ -172,7 +175,7 @@ class Portal:
                 await self._check_form(have)
                 return have
             err = error_for(self.profile, bad, "loading the CRM User Settings page")
-            if not self._retryable(err) or attempt == self.options.retries:
+            if not self._retryable(err) or attempt == tries - 1:
                 raise err
             await asyncio.sleep(self._pause(err, attempt))
         raise AssertionError("unreachable")

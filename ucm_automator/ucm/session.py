@@ -8,6 +8,7 @@ both 0600. Playwright traces are written only on request: they hold typed secret
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
@@ -24,6 +25,8 @@ from ucm_automator.ucm.pages.widgets import form_row
 from ucm_automator.ucm.profile import FirmwareProfile
 from ucm_automator.ucm.trust import Trust
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class SessionOptions:
@@ -39,6 +42,16 @@ def _private_write(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.chmod(path, 0o600)  # an existing file keeps its old mode otherwise
+
+
+def _no_driver_debug_log() -> None:
+    """Playwright's driver logs `fill("<the password>")` when $DEBUG names its namespaces
+    (pw:api, pw:*, *), to stderr or $DEBUG_FILE, past the redactor: the driver never gets that."""
+    value = os.environ.get("DEBUG", "")
+    if "pw" in value or "*" in value:
+        os.environ.pop("DEBUG", None)
+        os.environ.pop("DEBUG_FILE", None)
+        log.warning("DEBUG=%s ignored: Playwright's debug log would show typed passwords; use -v", value)
 
 
 def _with(stem: Path, suffix: str) -> Path:
@@ -62,6 +75,7 @@ class BrowserSession:
         if pin:
             # Chromium then accepts exactly this public key for any name, and nothing else
             opts["args"] = [*opts["args"], f"--ignore-certificate-errors-spki-list={pin}"]
+        _no_driver_debug_log()  # the driver copies this process's environment when it starts
         self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(**opts)

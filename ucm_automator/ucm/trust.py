@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from filelock import FileLock
 
 from ucm_automator.errors import BadInput
+from ucm_automator.files import private_dir, write_atomic
 from ucm_automator.ucm.errors import TlsChanged, TlsUntrusted, UcmRefused, UcmTimeout, UcmUnknownHost
 
 
@@ -116,11 +117,12 @@ class KnownHosts:
         return found
 
     def remember(self, key: str, fingerprint: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         with FileLock(str(self.path) + ".lock"):
             old = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
             keep = [ln for ln in old if ln.split("#", 1)[0].split()[:1] != [key]]
-            self.path.write_text("\n".join(keep + [f"{key} {fingerprint}"]) + "\n", encoding="utf-8")
+            # atomic: a crash mid-write must not lose every other box's remembered certificate
+            write_atomic(self.path, "\n".join(keep + [f"{key} {fingerprint}"]) + "\n")
 
 
 Ask = Callable[[str], bool]  # shows a question, returns the user's yes/no

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from ucm_automator.config import app_dir
 from ucm_automator.errors import BadInput, NotFound
+from ucm_automator.files import private_dir, write_atomic
 from ucm_automator.redact import secret
 from ucm_automator.zoho import keyring_slot
 from ucm_automator.zoho.oauth import TokenReply, ZohoOAuth
@@ -188,7 +188,7 @@ class TokenStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.path.parent)
         try:
             with self._lock:
                 yield
@@ -201,21 +201,8 @@ class TokenStore:
     def _write(self, recs: list[TokenRecord]) -> None:
         """Atomic: a crash leaves either the old file or the new one, never half of one."""
         text = json.dumps({"version": VERSION, "tokens": [r.model_dump() for r in recs]}, indent=2)
-        # mkstemp creates the file 0600, so the secret is never readable by others, not even briefly
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        _fsync_dir(self.path.parent)
+        # the temp file is 0600 from its creation, so the secret is never readable by others
+        write_atomic(self.path, text + "\n")
 
     # --- access tokens ---------------------------------------------------------------------
     def ensure_access_token(
@@ -264,19 +251,6 @@ def _cached(rec: TokenRecord, margin_s: float, rejected: Optional[SecretStr]) ->
     if rejected is not None and rec.access_token == rejected.get_secret_value():
         return None
     return AccessToken(secret(rec.access_token), rec.api_domain, rec.access_expires_at or 0, False)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # The library entry points other commands (enroll-user) call.
