@@ -11,6 +11,7 @@ argv of ucmauto and of every child (Playwright's driver, Chromium) sampled while
 from __future__ import annotations
 
 import asyncio
+import threading
 import json
 import logging
 import subprocess
@@ -257,7 +258,7 @@ def test_failure_screenshot_masks_every_secret_field(env, monkeypatch):
             assert n >= 2 and unmasked == [], unmasked  # Client Secret and Refresh Token at least
             await portal.close()
 
-    asyncio.run(main())
+    run_in_own_thread(main)  # pytest-playwright's sync API may own this thread's event loop
     for note in e.artifacts.glob("*.txt"):
         assert MARK not in note.read_text()
     assert all(mode(p) == 0o600 for p in e.artifacts.iterdir())
@@ -283,3 +284,20 @@ def test_journal_holds_no_secret_even_in_error_messages(env):
     assert e.scan_outputs() == [] and e.scan_files()[0] == []
     assert json.dumps(events).count(MARK) == 0
     assert e.state()["counters"]["users"].get("1001", {}).get("logins", 0) == 0
+
+
+def run_in_own_thread(coro_fn) -> None:
+    """asyncio.run() in a fresh thread (no running loop there), re-raising what it raised."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            asyncio.run(coro_fn())
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+            box["exc"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "exc" in box:
+        raise box["exc"]

@@ -48,11 +48,5 @@ def stubs():
         s.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium-headless-shell", args=["--disable-quic"])
-        yield b
-        b.close()
+# `browser` is pytest-playwright's session browser (launch options from tests/conftest.py): one
+# sync Playwright per test session, since a second one cannot start while the first runs.

@@ -11,16 +11,10 @@ from zohofake_helpers import US_ID
 CHROMIUM = "/usr/bin/chromium-headless-shell"
 
 
-@pytest.fixture(scope="module")
-def zbrowser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-quic"])
-        try:
-            yield b
-        finally:
-            b.close()
+@pytest.fixture
+def zbrowser(browser):
+    # pytest-playwright's session browser: a second sync Playwright cannot start beside it
+    return browser
 
 
 @pytest.fixture
