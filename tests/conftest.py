@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
-from ucm_automator.browser import launch_options
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the fixtures package lives at the repository root
+    sys.path.insert(0, str(ROOT))
+
+from fixtures.zohoproc import start_zoho  # noqa: E402
+from ucm_automator.browser import launch_options  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +25,16 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     # The test box's certificate is self-signed and made at its first start.
     return {**browser_context_args, "ignore_https_errors": True}
+
+
+@pytest.fixture(scope="session")
+def zoho_server():
+    """One fake Zoho for the whole session (the token and fake-Zoho tests share it)."""
+    with start_zoho() as z:
+        yield z
+
+
+@pytest.fixture
+def zoho(zoho_server):
+    zoho_server.reset()
+    return zoho_server

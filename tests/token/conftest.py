@@ -14,20 +14,7 @@ for p in (str(ROOT), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from fixtures.zohoproc import start_zoho  # noqa: E402
 from token_helpers import Cli, Stub  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def zoho_server():
-    with start_zoho() as z:
-        yield z
-
-
-@pytest.fixture
-def zoho(zoho_server):
-    zoho_server.reset()
-    return zoho_server
 
 
 @pytest.fixture
