@@ -145,11 +145,12 @@ def run_enroll(args, work: Path, concurrency: Optional[int], label: str) -> dict
         spawned = time.time()
         m = measure(argv, env=st.env(), timeout=120 + 10 * args.n, stage=st)
         box = st.logged_in()
-    doc: dict[str, Any] = {}
-    try:
-        doc = json.loads(m["stdout"])
-    except ValueError:
-        pass
+        doc: dict[str, Any] = {}
+        try:
+            doc = json.loads(m["stdout"])
+        except ValueError:
+            pass
+        phases = _phases(doc.get("journal"), spawned)  # (the journal lives in the stage's work dir)
     users = doc.get("users") or []
     summary = doc.get("summary") or {}
     ok = m["rc"] == 0 and summary.get("failed") == 0 and box["all_logged_in"] and not box["wrong_token"]
@@ -160,7 +161,7 @@ def run_enroll(args, work: Path, concurrency: Optional[int], label: str) -> dict
         "peak_at_s": m["peak_at_s"], "peak_breakdown": m["peak_breakdown"], "pss_series": m["pss_series"],
         "cpu_by_kind_s": m["cpu_by_kind"],
         "per_user_s": _stats([u.get("seconds") or 0.0 for u in users]),
-        "summary": summary, "box": box, "phases": _phases(doc.get("journal"), spawned),
+        "summary": summary, "box": box, "phases": phases,
         "load_before": m["load_before"], "load_after": m["load_after"], "cpu": m["cpu"],
         "stderr_tail": "" if ok else _tail(m["stderr"]),
     }
@@ -371,6 +372,10 @@ def plot(result: dict[str, Any], path: Path) -> Optional[str]:
     ax1.set_ylabel("users enrolled per second")
     ax1.set_xticks(xs)
     ax1.set_yscale("log")
+    from matplotlib.ticker import FormatStrFormatter
+
+    ax1.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax1.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     ax1.grid(alpha=0.3)
     ax1.legend(fontsize=7)
     ax2.plot(xs, [r["peak_pss_mib"] for r in sweep], "o-", label="(a) ucmauto enroll -j C")
