@@ -466,7 +466,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                     help="before each measurement wait up to S seconds for the machine to be idle (shared machines)")
     ap.add_argument("--retries", type=int, default=0,
                     help=f"measure again (up to this many times) when other processes took more than "
-                         f"{CONTENDED:.0%} of the CPU; the least contended attempt is kept")
+                         f"{CONTENDED * 100:.0f}%% of the CPU; the least contended attempt is kept")
     args = ap.parse_args(argv)
     if args.n is None:
         args.n = 5 if args.quick else 100

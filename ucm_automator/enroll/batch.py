@@ -131,6 +131,7 @@ class Batch:
         try:
             while not queue.empty():
                 await self._one(portal, queue.get_nowait(), task)
+                await portal.renew_if_worn()
         finally:
             await portal.close()
 

@@ -5,8 +5,8 @@
     have = await portal.read("1001")            # the replies the page received + the visible form
     await portal.save("1001", want)             # confirmed by the add/updateCRMUserSettings reply
     await portal.apply()                        # header Apply Changes where offered (applyChanges)
-    have = await portal.wait_logged_in("1001", 60)   # reload, read, back off, until the deadline
-    await portal.logout()                       # and clear cookies and storage for the next user
+    have = await portal.wait_logged_in("1001", 60)   # read again (Cancel or reload), back off, until the deadline
+    await portal.logout()                       # clear cookies and storage; the next user logs in on its form
 
 Deciding whether to save is the caller's (enroll/plan.py); the driver only retries what the box
 did not process (HTTP errors, rate limits) and re-reads before saving again.
@@ -40,6 +40,10 @@ class PortalOptions:
     retries: int = 3  # per step, for what the box did not process (HTTP errors, rate limits)
     rate_limit_wait_s: Optional[float] = None  # first wait after a rate limit; None: the profile's
     apply_probe_s: float = 3.0  # how long to look for the header Apply Changes after a Save
+    # A page kept across users grows (the GUI's heap; Playwright keeps every request of a context
+    # until it closes): about 10 MiB per user. A fresh context every so many users caps it, for
+    # one more full load of the GUI.
+    renew_after: int = 10
 
 
 @dataclass
@@ -47,6 +51,7 @@ class PortalFacts:
     """What one batch learns about the box, shared by its workers."""
 
     user_can_apply: Optional[bool] = None
+    cancel_rereads: Optional[bool] = None  # the page's Cancel asks the box again (no full load needed)
 
 
 class Portal:
@@ -60,7 +65,8 @@ class Portal:
     # ---- the worker's context ------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.ctx = await self.session.new_context()
+        self.logins, self.logged_out = 0, False
+        self.ctx = await self.session.new_context(calm_motion=self.profile.user_crm.calm_motion)
         self.page = await self.ctx.new_page()
         self.watcher = CgiWatcher(self.page, self.profile)
         self.shell = Shell(self.page, self.profile, self.timeout_ms)
@@ -76,12 +82,20 @@ class Portal:
         await self.start()
         return written
 
+    async def renew_if_worn(self) -> None:
+        """A fresh context after `renew_after` users (see PortalOptions)."""
+        if self.ctx is not None and self.logins >= self.options.renew_after:
+            await self.close()
+            await self.start()
+
     # ---- logging in and out ----------------------------------------------------------------------
 
     async def login(self, user: str, password: SecretStr) -> dict[str, Any]:
         form = LoginPage(self.page, self.profile, self.timeout_ms)
-        self.crm.route = None  # each user finds the page through the menu, as a person does
-        await form.open()
+        self.logins += 1
+        self.crm.route, self.crm.last = None, None  # each user finds the page through the menu, as a person does
+        await form.open(reuse=self.logged_out)
+        self.logged_out = False
         if await form.captcha_shown():
             raise E.Captcha(f"the login page of {self.host} shows a CAPTCHA, which ucmauto will not solve; "
                             "turn it off on the box or log in once in a browser, then run again")
@@ -142,32 +156,51 @@ class Portal:
         return err
 
     async def logout(self) -> None:
-        """Log out (frees the box's session slot) and wipe cookies and storage; never raises."""
+        """Log out (frees the box's session slot) and wipe cookies and storage; never raises.
+
+        After a clean logout the GUI shows its login form, and the next user logs in there: loading
+        the GUI again would cost more CPU than the rest of a user's steps. Otherwise the page is
+        blanked, so nothing of this user's form is left for the next one."""
+        wait_ms = min(self.timeout_ms, 5000)
+        clean = False
         try:
             if not self.shell.at_login() and await self.shell.logout_control.is_visible():
-                await reply_to(self.page, self.profile, self.profile.action("logout"), self.shell.logout,
-                               min(self.timeout_ms, 5000))
+                reply = await reply_to(self.page, self.profile, self.profile.action("logout"), self.shell.logout, wait_ms)
+                await self.page.wait_for_url(lambda u: urlsplit(u).path == self.profile.routes.login, timeout=wait_ms)
+                clean = reply.ok
         except (E.UcmError, PlaywrightError):
-            pass  # the session then dies on the box's timeout; the next user gets a clean context anyway
+            pass  # the session then dies on the box's timeout; the next user gets a clean page anyway
         try:
             await self.page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
             await self.ctx.clear_cookies()
-            await self.page.goto("about:blank")  # drop the DOM that held this user's form
+        except PlaywrightError:
+            clean = False
+        try:
+            if not clean:
+                await self.page.goto("about:blank")
         except PlaywrightError:
             pass
         self.watcher.last.clear()
+        self.crm.route, self.crm.last = None, None
+        self.logged_out = clean
 
     # ---- reading ---------------------------------------------------------------------------------
 
-    async def read(self, extension: str) -> UserCrm:
-        """Load the page (deep link or menu, again on each call) and read what the box holds."""
+    async def read(self, extension: str, again: bool = False) -> UserCrm:
+        """Load the page (menu or deep link; later: a full load) and read what the box holds.
+        `again`: the page is open; read through its Cancel where that asks the box again."""
         # A load is three /cgi requests, any of which a proxy may answer 502, so a load fails far
         # more often than one request; and reading changes nothing: twice the tries of a Save.
         tries = 2 * (self.options.retries + 1)
         for attempt in range(tries):
-            if self.crm.route:  # a full load asks checkInfo again; the menu keeps the landing page's
-                self.watcher.last.pop(self.profile.action("check_info"), None)
-            loaded = await self.crm.reload()  # (the first time: opens it)
+            loaded = None
+            if again and self.facts.cancel_rereads is not False:
+                loaded = await self.crm.reread(self.watcher.in_flight)
+                self.facts.cancel_rereads = loaded is not None
+            if loaded is None:
+                if self.crm.route:  # a full load asks checkInfo again; the menu keeps the landing page's
+                    self.watcher.last.pop(self.profile.action("check_info"), None)
+                loaded = await self.crm.reload()  # (the first time: opens it)
             info = await self._check_info()
             bad = next((r for r in (loaded.admin, loaded.user, info) if r is not None and not r.ok), None)
             if bad is None:
@@ -278,16 +311,16 @@ class Portal:
         raise AssertionError("unreachable")
 
     async def wait_logged_in(self, extension: str, deadline_s: float) -> UserCrm:
-        """Reload until Login Status is the profile's 'login' or the deadline; the last read wins."""
+        """Read again until Login Status is the profile's 'login' or the deadline; the last read wins."""
         loop = asyncio.get_running_loop()
-        end, interval = loop.time() + deadline_s, 0.5
+        end, interval = loop.time() + deadline_s, 0.25
         while True:
             # poll interval first: the box logs in in the background, never within the Apply reply
             await asyncio.sleep(min(interval, max(0.0, end - loop.time())))
-            have = await self.read(extension)
+            have = await self.read(extension, again=True)
             if have.login_status == "login" or loop.time() >= end:
                 return have
-            interval = min(interval * 2, 4.0)
+            interval = min(interval * 1.5, 3.0)
 
     # ---- helpers ---------------------------------------------------------------------------------
 

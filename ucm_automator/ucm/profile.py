@@ -92,6 +92,8 @@ class AdminCrmTexts(_Strict):
 class UserCrmTexts(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     status: dict[str, str] = Field(default_factory=dict)
+    # antd's animations cut to 1 ms on the pages driven once per user (see ucm/session.py)
+    calm_motion: bool = True
 
 
 class Secrets(_Strict):

@@ -37,6 +37,24 @@ class SessionOptions:
     trace: bool = False
 
 
+# antd animates menus, toasts, checkboxes and spinners for 0.2-0.3 s; a headless browser renders
+# every frame of it, about a third of a user's CPU. 1 ms (not none) keeps the transitionend /
+# animationend events antd's motion waits for, so widgets still settle. Only where the profile
+# says so (user_crm.calm_motion): a Select that places its popup during the animation can end
+# up off-screen without it.
+CALM_MOTION = """(() => {
+  const css = `*, *::before, *::after { transition-duration: 1ms !important; transition-delay: 0s !important;
+    animation-duration: 1ms !important; animation-delay: 0s !important;
+    animation-iteration-count: 1 !important; scroll-behavior: auto !important; }`;
+  const add = () => {
+    const style = document.createElement('style');
+    style.textContent = css;
+    (document.head || document.documentElement).appendChild(style);
+  };
+  if (document.documentElement) add(); else document.addEventListener('DOMContentLoaded', add);
+})();"""
+
+
 def _private_write(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -92,7 +110,7 @@ class BrowserSession:
             if self._pw:
                 await self._pw.stop()
 
-    async def new_context(self) -> BrowserContext:
+    async def new_context(self, calm_motion: bool = False) -> BrowserContext:
         assert self._browser, "use BrowserSession as an async context manager"
         ctx = await self._browser.new_context(
             base_url=self.options.base_url,
@@ -102,6 +120,8 @@ class BrowserSession:
         )
         ctx.set_default_timeout(self.timeout_ms)
         ctx.set_default_navigation_timeout(self.timeout_ms)
+        if calm_motion:
+            await ctx.add_init_script(script=CALM_MOTION)
         if self.options.trace:
             await ctx.tracing.start(screenshots=True, snapshots=True)
         return ctx

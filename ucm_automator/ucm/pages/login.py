@@ -7,6 +7,7 @@ with a wrong password counts towards the box's lockout.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -41,8 +42,12 @@ class LoginPage:
             found = found.or_(self.page.get_by_label(label, exact=True))
         return found.filter(visible=True).first
 
-    async def open(self) -> None:
-        await self.page.goto(self.profile.routes.login)
+    async def open(self, reuse: bool = False) -> None:
+        """Load the GUI at its login route; `reuse`: the caller just logged out cleanly and the GUI
+        shows its login form, so use that one (a load parses the whole GUI again)."""
+        here = urlsplit(self.page.url).path == self.profile.routes.login
+        if not (reuse and here and await self.username.is_visible()):
+            await self.page.goto(self.profile.routes.login)
         try:
             await self.username.wait_for(state="visible", timeout=self.timeout_ms)
             await self.password.wait_for(state="visible", timeout=self.timeout_ms)

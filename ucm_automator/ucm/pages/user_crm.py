@@ -16,7 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import SecretStr
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import CgiReply, expect_reply, first_of, parse_reply
+from ucm_automator.ucm.cgi import CgiReply, action_of, expect_reply, first_of, parse_reply
 from ucm_automator.ucm.pages.shell import Shell
 from ucm_automator.ucm.pages.widgets import find_row, label_pattern, visible_texts, wait_until
 from ucm_automator.ucm.profile import FirmwareProfile
@@ -39,7 +39,9 @@ class UserCrmPage:
         self.get_user = profile.action("get_user_crm")
         self.saves = (profile.action("add_user_crm"), profile.action("update_user_crm"))
         self.save_button = page.get_by_role("button", name=profile.buttons.save, exact=True)
+        self.cancel_button = page.get_by_role("button", name=profile.buttons.cancel, exact=True)
         self.route: Optional[str] = None  # where the page was found; reload() goes there
+        self.last: Optional[Loaded] = None  # the replies the form shows now
 
     # ---- finding the page ------------------------------------------------------------------
 
@@ -88,6 +90,43 @@ class UserCrmPage:
             raise E.PageNotFound(f"the GUI no longer shows {WHERE} at {self.route}")
         return loaded
 
+    async def reread(self, in_flight: Callable[[str], bool], grace_ms: float = 2000) -> Optional[Loaded]:
+        """Press Cancel, which reloads the stored values without loading the page again (a full
+        load parses the whole GUI: most of a user's CPU). None when this firmware's Cancel only
+        resets the form (no getCRMUserSettings request within `grace_ms`): reload() then."""
+        if self.last is None:
+            return None
+        path = self.profile.cgi.path
+        asked = asyncio.ensure_future(self.page.wait_for_event(
+            "request", lambda r: action_of(r, path) == self.get_user, timeout=grace_ms))
+        admin = expect_reply(self.page, self.profile, self.get_admin, self.timeout_ms)
+        user = expect_reply(self.page, self.profile, self.get_user, self.timeout_ms)
+        waiting = (asked, admin, user)
+        try:
+            await self.cancel_button.click(timeout=self.timeout_ms)
+            try:
+                await asked
+            except PlaywrightTimeout:
+                return None
+            user_reply = await parse_reply(await user, self.get_user)
+            # the admin's CRM is read again only where Cancel asks for it too; else the last one holds
+            if admin.done() and admin.exception() is None:
+                admin_reply = await parse_reply(admin.result(), self.get_admin)
+            elif in_flight(self.get_admin):
+                admin_reply = await parse_reply(await admin, self.get_admin)
+            else:
+                admin_reply = self.last.admin
+        except PlaywrightTimeout:
+            if self.shell.at_login():
+                raise E.SessionExpired("the box sent the browser back to the login page") from None
+            raise E.UcmTimeout(f"{WHERE} did not read its settings again within {self.timeout_ms / 1000:g} s") from None
+        finally:
+            for task in waiting:
+                task.cancel()
+            await asyncio.gather(*waiting, return_exceptions=True)
+        self.last = Loaded(admin_reply, user_reply)
+        return self.last
+
     async def _load(self, trigger: Callable[[], Awaitable[object]], route: Optional[str]) -> Optional[Loaded]:
         """Both replies, or None when the GUI sent us elsewhere (a firmware that moved the page)."""
         admin = expect_reply(self.page, self.profile, self.get_admin, self.timeout_ms)
@@ -106,7 +145,8 @@ class UserCrmPage:
             )
         name, value = await first_of(tasks)
         if name == "loaded":
-            return Loaded(await parse_reply(value[0], self.get_admin), await parse_reply(value[1], self.get_user))
+            self.last = Loaded(await parse_reply(value[0], self.get_admin), await parse_reply(value[1], self.get_user))
+            return self.last
         if self.shell.at_login():
             raise E.SessionExpired("the box sent the browser back to the login page")
         if name == "moved":
