@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from pydantic import SecretStr
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 MASK = "********"
 _MIN_LEN = 3  # shorter strings would mangle ordinary output; such secrets are refused upstream
@@ -26,6 +27,9 @@ class Redactor:
     def add(self, value: str | SecretStr | None) -> None:
         if value is None:
             return
+        # imported here: `ucmauto --help` must not pay for pydantic
+        from pydantic import SecretStr
+
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         if len(raw) < _MIN_LEN:
             return
@@ -46,6 +50,9 @@ class Redactor:
 
     def redact_obj(self, obj: Any) -> Any:
         """Redact every string inside a JSON-like structure (for --json output)."""
+        # imported here: `ucmauto --help` must not pay for pydantic
+        from pydantic import SecretStr
+
         if isinstance(obj, str):
             return self.redact(obj)
         if isinstance(obj, SecretStr):
@@ -70,6 +77,9 @@ REDACTOR = Redactor()
 
 def secret(value: str | SecretStr) -> SecretStr:
     """Wrap a secret value and register it for redaction."""
+    # imported here: `ucmauto --help` must not pay for pydantic
+    from pydantic import SecretStr
+
     s = value if isinstance(value, SecretStr) else SecretStr(value)
     REDACTOR.add(s)
     return s

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ucm_automator.config import load_settings
-from ucm_automator.models import TargetResult, _show
 from ucm_automator.output import Terminal
-from ucm_automator.runner import run_admin_setup
-from ucm_automator.secrets import resolve_secret
+
+if TYPE_CHECKING:
+    from ucm_automator.models import TargetResult
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +69,11 @@ def admin_setup(
     trace: TraceOpt = False,
     no_input: NoInputOpt = False,
 ) -> None:
+    # imported here: `ucmauto --help` must not pay for Playwright (runner) and pydantic (config)
+    from ucm_automator.config import load_settings
+    from ucm_automator.runner import run_admin_setup
+    from ucm_automator.secrets import resolve_secret
+
     term = Terminal(json_mode=json_out)
     settings = load_settings(
         config, ucm=ucm, admin_user=admin_user, server_address=server_address, lookups=lookups,
@@ -104,6 +108,8 @@ def admin_setup(
 
 
 def show(term: Terminal, r: TargetResult) -> None:
+    from ucm_automator.models import _show
+
     if r.dry_run and r.changes:
         term.data(f"{r.target}: would change (dry run, nothing was changed)")
     elif r.changes:

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ucm_automator.config import Settings, app_dir, load_settings
-from ucm_automator.enroll import inventory
-from ucm_automator.enroll.batch import BatchOptions, default_concurrency
-from ucm_automator.enroll.credentials import Sources
-from ucm_automator.enroll.inventory import Entry, Problems
-from ucm_automator.enroll.ondemand import obtainer
-from ucm_automator.enroll.report import ProgressView, show
-from ucm_automator.enroll.run import enrol
 from ucm_automator.errors import BadInput, NotFound
 from ucm_automator.output import Terminal
-from ucm_automator.secrets import resolve_secret
-from ucm_automator.ucm.portal import PortalOptions
-from ucm_automator.ucm.profile import load_profile
-from ucm_automator.zoho.store import TokenStore
+
+# The modules below are imported where they are used: `ucmauto --help` must not pay for Playwright,
+# pydantic, requests and filelock. Command signatures use only the types above (Typer reads them).
+if TYPE_CHECKING:
+    from ucm_automator.config import Settings
+    from ucm_automator.enroll.inventory import Entry, Problems
 
 Str = Optional[str]
 OptPath = Optional[Path]
@@ -76,10 +70,14 @@ def _common(given: dict) -> dict:
 
 
 def default_inventory() -> Path:
+    from ucm_automator.config import app_dir
+
     return Path(os.environ.get("UCMAUTO_INVENTORY") or app_dir() / "users.toml")
 
 
 def settings_for(config: OptPath, **flags: object) -> Settings:
+    from ucm_automator.config import load_settings
+
     return load_settings(config, **{k: v for k, v in flags.items() if v not in (None, False)})
 
 
@@ -123,6 +121,9 @@ def enroll_many(
     client_secret_file: SecretFileOpt = None, admin_user: AdminUserOpt = None, admin_password_file: AdminPwOpt = None,
 ) -> None:
     """Enrol every user of an inventory."""
+    from ucm_automator.enroll import inventory
+    from ucm_automator.enroll.inventory import Problems
+
     common = _common(locals())
     if all_users == (file is not None):
         raise BadInput("give exactly one of --all (the default inventory) or --file users.csv")
@@ -135,6 +136,9 @@ def enroll_many(
 
 
 def single_entry(who: str, path: Path, explicit: bool) -> Entry:
+    from ucm_automator.enroll import inventory
+    from ucm_automator.enroll.inventory import Entry, Problems
+
     entries: list[Entry] = []
     if explicit or path.is_file():
         problems = Problems()
@@ -151,6 +155,16 @@ def single_entry(who: str, path: Path, explicit: bool) -> Entry:
 
 def _run(common: dict, entries: list[Entry], what: str, *, single: bool, password_file: OptPath = None,
          get_token: str = "never", redirect_uri: Str = None, problems: Optional[Problems] = None) -> None:
+    from ucm_automator.enroll.batch import BatchOptions, default_concurrency
+    from ucm_automator.enroll.credentials import Sources
+    from ucm_automator.enroll.ondemand import obtainer
+    from ucm_automator.enroll.report import ProgressView, show
+    from ucm_automator.enroll.run import enrol
+    from ucm_automator.secrets import resolve_secret
+    from ucm_automator.ucm.portal import PortalOptions
+    from ucm_automator.ucm.profile import load_profile
+    from ucm_automator.zoho.store import TokenStore
+
     c = dict(common)
     term = Terminal(json_mode=bool(c["json_out"]))
     s = settings_for(c["config"], ucm=c["ucm"], profile=c["profile"], fingerprint=c["fingerprint"],

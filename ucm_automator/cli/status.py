@@ -5,24 +5,22 @@ and Login Status, as a table or --json. Nothing is saved or applied.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ucm_automator.cli.enroll import (ArtifactsOpt, ConcurrencyOpt, ConfigOpt, FileOpt, FingerprintOpt, InsecureOpt,
                                       JsonOpt, KnownHostsOpt, NoInputOpt, ProfileOpt, TimeoutOpt, UcmOpt,
                                       AdminPwOpt, AdminUserOpt, default_inventory, settings_for, single_entry)
-from ucm_automator.enroll import inventory
-from ucm_automator.enroll.batch import default_concurrency
-from ucm_automator.enroll.credentials import Sources, user_password
-from ucm_automator.enroll.inventory import Entry, Problems
-from ucm_automator.enroll.status import StatusReport, read_status
 from ucm_automator.errors import BadInput, SecretMissing, UcmautoError
 from ucm_automator.output import Terminal
-from ucm_automator.runner import trust_box, ucm_url
-from ucm_automator.secrets import resolve_secret
-from ucm_automator.ucm.profile import FirmwareProfile, load_profile
-from ucm_automator.zoho.store import TokenStore
+
+# The modules below are imported where they are used: `ucmauto --help` must not pay for Playwright,
+# pydantic, requests and filelock. Command signatures use only the types above (Typer reads them).
+if TYPE_CHECKING:
+    from ucm_automator.enroll.inventory import Entry
+    from ucm_automator.enroll.status import StatusReport
+    from ucm_automator.ucm.profile import FirmwareProfile
 
 
 def register(app: typer.Typer) -> None:
@@ -42,6 +40,15 @@ def status(
     concurrency: ConcurrencyOpt = None, admin_user: AdminUserOpt = None, admin_password_file: AdminPwOpt = None,
 ) -> None:
     """Show what the box holds; change nothing."""
+    from ucm_automator.enroll.batch import default_concurrency
+    from ucm_automator.enroll.credentials import Sources, user_password
+    from ucm_automator.enroll.inventory import Problems
+    from ucm_automator.enroll.status import read_status
+    from ucm_automator.runner import trust_box, ucm_url
+    from ucm_automator.secrets import resolve_secret
+    from ucm_automator.ucm.profile import load_profile
+    from ucm_automator.zoho.store import TokenStore
+
     term = Terminal(json_mode=json_out)
     s = settings_for(config, ucm=ucm, profile=profile, fingerprint=fingerprint, insecure=insecure,
                      known_hosts=known_hosts, artifacts_dir=artifacts_dir, timeout_s=timeout, admin_user=admin_user)
@@ -76,6 +83,9 @@ def status(
 
 
 def _entries(who: list[str], all_users: bool, file: Optional[Path]) -> list[Entry]:
+    from ucm_automator.enroll import inventory
+    from ucm_automator.enroll.inventory import Problems
+
     if all_users and file:
         raise BadInput("give --all or --file, not both")
     path = Path(file) if file else default_inventory()

@@ -11,21 +11,25 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from pydantic import SecretStr
 
 from ucm_automator.cli import token_output as out
-from ucm_automator.config import Settings, load_settings
 from ucm_automator.errors import BadInput, SecretMissing
 from ucm_automator.output import Terminal
 from ucm_automator.redact import secret
-from ucm_automator.secrets import resolve_secret
-from ucm_automator.zoho import authflow, dc as dcs, keyring_slot
-from ucm_automator.zoho.oauth import ZohoOAuth
-from ucm_automator.zoho.store import TokenRef, TokenStore
-from ucm_automator.zoho.tokens import check as check_token, exchange_and_save
+from ucm_automator.zoho import dc as dcs
+
+# The modules below are imported where they are used: `ucmauto --help` must not pay for pydantic,
+# requests, filelock and cryptography. Command signatures use only the types above (Typer reads them).
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from ucm_automator.config import Settings
+    from ucm_automator.zoho.oauth import ZohoOAuth
+    from ucm_automator.zoho.store import TokenRef, TokenStore
+    from ucm_automator.zoho.tokens import Outcome
 
 log = logging.getLogger(__name__)
 token_app = typer.Typer(help="Get, check, revoke and list Zoho CRM refresh tokens.", no_args_is_help=True)
@@ -58,11 +62,23 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 
 
 def _settings(config: Optional[Path], **flags: object) -> Settings:
+    from ucm_automator.config import load_settings
+
     return load_settings(config, **flags)
 
 
 def _store(settings: Settings, store: Optional[Path]) -> TokenStore:
+    from ucm_automator.zoho.store import TokenStore
+
     return TokenStore(store or settings.token_store)
+
+
+def exchange_and_save(*args: Any, **kwargs: Any) -> Outcome:
+    """zoho.tokens.exchange_and_save, imported on first use; kept as a name of this module because
+    tests replace it here."""
+    from ucm_automator.zoho.tokens import exchange_and_save as exchange
+
+    return exchange(*args, **kwargs)
 
 
 def _client_id(settings: Settings) -> str:
@@ -72,6 +88,8 @@ def _client_id(settings: Settings) -> str:
 
 
 def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> SecretStr:
+    from ucm_automator.secrets import resolve_secret
+
     got = resolve_secret(
         "Zoho client secret",
         file=file,
@@ -87,6 +105,8 @@ def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> Secr
 
 
 def _oauth(dc: dcs.DataCentre, client_id: str, client_secret: Optional[SecretStr], s: Settings) -> ZohoOAuth:
+    from ucm_automator.zoho.oauth import ZohoOAuth
+
     t = s.timeout_s  # lets tests and slow links shorten or keep the (5, 20) s defaults
     return ZohoOAuth(dc, client_id, client_secret, timeout=(min(5.0, t), min(20.0, t)))
 
@@ -94,6 +114,8 @@ def _oauth(dc: dcs.DataCentre, client_id: str, client_secret: Optional[SecretStr
 def _check_keyring(wanted: bool) -> None:
     """Before the exchange: a refresh token with nowhere to go would be lost (and use a slot)."""
     if wanted:
+        from ucm_automator.zoho import keyring_slot
+
         keyring_slot.require()
 
 
@@ -111,6 +133,8 @@ def _read_grant_code(no_input: bool) -> SecretStr:
 
 
 def _ref(s: Settings, user: Optional[str], name: Optional[str]) -> TokenRef:
+    from ucm_automator.zoho.store import TokenRef
+
     code = dcs.resolve(s.zoho_dc).code if s.zoho_dc else None  # unknown: BadInput naming them
     return TokenRef(dc=code, client_id=s.zoho_client_id, user=user, name=name)
 
@@ -147,6 +171,8 @@ def authorize(
     no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0,
 ) -> None:
     """Authorization path: consent in a browser, catch the redirect, exchange the code."""
+    from ucm_automator.zoho import authflow
+
     term = Terminal(json_mode=json)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
@@ -184,6 +210,9 @@ def check(
     config: ConfigOpt = None, json: JsonOpt = False, no_input: NoInputOpt = False, show_secret: ShowOpt = False,
 ) -> None:
     """Prove a stored token alive (cached access token or one refresh) and show its Zoho user."""
+    from ucm_automator.zoho.store import TokenRef
+    from ucm_automator.zoho.tokens import check as check_token
+
     term = Terminal(json_mode=json)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id)
     ts = _store(s, store)
@@ -221,6 +250,8 @@ def list_tokens(
     store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
 ) -> None:
     """Show the stored tokens (no secrets). Filters come from these flags only, not env."""
+    from ucm_automator.zoho.store import TokenRef
+
     term = Terminal(json_mode=json)
     s = _settings(config)
     ts = _store(s, store)

@@ -8,14 +8,15 @@ import json as jsonlib
 import os
 import sys
 import time
-import webbrowser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ucm_automator.output import Terminal
 from ucm_automator.redact import REDACTOR
-from ucm_automator.zoho.dc import DataCentre
-from ucm_automator.zoho.store import TokenRecord, TokenStore
-from ucm_automator.zoho.tokens import Outcome
+
+if TYPE_CHECKING:  # annotations only: the store pulls filelock and requests, which --help must not pay for
+    from ucm_automator.zoho.dc import DataCentre
+    from ucm_automator.zoho.store import TokenRecord, TokenStore
+    from ucm_automator.zoho.tokens import Outcome
 
 
 def when(epoch: float | None) -> str:
@@ -36,6 +37,8 @@ def show_auth_url(term: Terminal, url: str, no_browser: bool) -> None:
     # only where a graphical browser can open; a console browser would take over this terminal
     gui = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     if not no_browser and gui:
+        import webbrowser  # imported here: only this path opens a browser
+
         try:
             webbrowser.open(url)
         except webbrowser.Error:
