@@ -1,23 +1,25 @@
 """One worker keeps the GUI loaded from user to user: it logs the next user in on the form the GUI
 shows after Logout, re-reads Login Status through the page's Cancel, and starts a fresh context
-every ten users. The box counts every load of the GUI (`_gui_load`)."""
+every 20 users. The box counts every load of the GUI (`_gui_load`)."""
 
 from __future__ import annotations
 
-EXTS = [str(1001 + i) for i in range(11)]
+from ucm_automator.ucm.portal import PortalOptions
+
+EXTS = [str(1001 + i) for i in range(PortalOptions.renew_after + 1)]
 
 
 def gui_loads(st: dict) -> int:
     return st["counters"]["actions"].get("_gui_load", 0)
 
 
-def test_one_worker_loads_the_gui_once_per_ten_users(env):
+def test_one_worker_loads_the_gui_once_per_20_users(env):
     for ext in EXTS:
         env.token(ext)
     r = env.run("enroll", "--file", str(env.inventory(EXTS)), "--json", "-j", "1")
     assert r.rc == 0, r.err
     st = env.state()
-    # users 1-10 on the first load (Login Status re-read through Cancel), users 11- on a fresh context
+    # users 1-20 on the first load (Login Status re-read through Cancel), user 21 on a fresh context
     assert gui_loads(st) == 2
     assert st["counters"]["actions"]["logout"] == len(EXTS) and st["sessions"] == 0
     for ext in EXTS:

@@ -40,10 +40,10 @@ class PortalOptions:
     retries: int = 3  # per step, for what the box did not process (HTTP errors, rate limits)
     rate_limit_wait_s: Optional[float] = None  # first wait after a rate limit; None: the profile's
     apply_probe_s: float = 3.0  # how long to look for the header Apply Changes after a Save
-    # A page kept across users grows (the GUI's heap; Playwright keeps every request of a context
-    # until it closes): about 10 MiB per user. A fresh context every so many users caps it, for
-    # one more full load of the GUI.
-    renew_after: int = 10
+    # Playwright keeps every request of a context until the context closes, so a context kept
+    # for user after user grows (slowly: <1 MiB per user); a fresh one every so many users caps
+    # it, for one more full load of the GUI.
+    renew_after: int = 20
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Portal:
     # ---- the worker's context ------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.logins, self.logged_out = 0, False
+        self.logins, self.logged_out, self.cdp = 0, False, None
         self.ctx = await self.session.new_context(calm_motion=self.profile.user_crm.calm_motion)
         self.page = await self.ctx.new_page()
         self.watcher = CgiWatcher(self.page, self.profile)
@@ -183,6 +183,19 @@ class Portal:
         self.watcher.last.clear()
         self.crm.route, self.crm.last = None, None
         self.logged_out = clean
+        if clean:
+            await self._collect_garbage()
+
+    async def _collect_garbage(self) -> None:
+        """Collect what the last user left in the GUI's heap. V8 collects lazily, so a page kept
+        from user to user otherwise grows by ~8 MiB per user (130 -> 210 MiB over 20 users;
+        with this it stays ~110), for ~20 ms of CPU. Chromium only; skipped where unsupported."""
+        try:
+            if self.cdp is None:
+                self.cdp = await self.ctx.new_cdp_session(self.page)
+            await self.cdp.send("HeapProfiler.collectGarbage")
+        except PlaywrightError:
+            self.cdp = None
 
     # ---- reading ---------------------------------------------------------------------------------
 

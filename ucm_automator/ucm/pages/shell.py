@@ -12,8 +12,21 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.pages.widgets import visible_texts
+from ucm_automator.ucm.pages.widgets import visible_texts, wait_until
 from ucm_automator.ucm.profile import FirmwareProfile
+
+
+async def _held_still(item: Locator) -> None:
+    """Until the item is where it was a poll ago (bounded): antd unfolds a submenu over a few
+    frames, and Playwright retries a click on a moving item after growing pauses (~0.2 s here)."""
+    seen: list = [None]
+
+    async def still() -> bool:
+        box = await item.bounding_box()
+        same, seen[0] = box is not None and box == seen[0], box
+        return same
+
+    await wait_until(still, bool, 1.0)
 
 
 class Shell:
@@ -67,6 +80,8 @@ class Shell:
                     f"{', '.join(await self.menu_texts()) or '(none)'} (fix menus in the firmware profile)"
                 ) from None
             leaf = depth == len(path) - 1
+            if depth:
+                await _held_still(item)
             if leaf or await item.get_attribute("aria-expanded") != "true":
                 await item.click()  # (clicking an open submenu would fold it again)
 
