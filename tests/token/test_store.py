@@ -91,6 +91,16 @@ def test_check_reuses_the_cached_access_token_then_refreshes_once_when_rejected(
     r.assert_no(rt, cli.secret(), *(t["access_token"] for t in cli.stored()))
 
 
+def test_check_asks_for_the_client_secret_only_when_it_must_refresh(cli):
+    r, _ = cli.exchange("alice@example.com", FULL, "--name", "1001")
+    r = cli.run("check", "--name", "1001", "--no-input")  # no secret anywhere: the cache suffices
+    assert r.rc == 0 and "reused from the cache" in r.out, r.err
+    cli.zoho.clock(3700)  # the cached access token expired: a refresh needs the secret
+    r = cli.run("check", "--name", "1001", "--no-input")
+    assert r.rc == ExitCode.SECRET_MISSING and "client secret" in r.last_err.lower(), r.err
+    assert rt_state(cli.zoho, cli.stored()[0]["refresh_token"])["refresh_count"] == 0
+
+
 def test_check_selects_exactly_one(cli):
     seed(cli, "alice@example.com", name="1001")
     seed(cli, "bob@example.com", name="1002")

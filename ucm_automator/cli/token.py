@@ -11,7 +11,7 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Union
 
 import typer
 
@@ -104,7 +104,8 @@ def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> Secr
     return got.value
 
 
-def _oauth(dc: dcs.DataCentre, client_id: str, client_secret: Optional[SecretStr], s: Settings) -> ZohoOAuth:
+def _oauth(dc: dcs.DataCentre, client_id: str, client_secret: Union[SecretStr, Callable[[], SecretStr], None],
+           s: Settings) -> ZohoOAuth:
     from ucm_automator.zoho.oauth import ZohoOAuth
 
     t = s.timeout_s  # lets tests and slow links shorten or keep the (5, 20) s defaults
@@ -209,7 +210,8 @@ def check(
     client_id: ClientIdOpt = None, client_secret_file: SecretFileOpt = None, store: StoreOpt = None,
     config: ConfigOpt = None, json: JsonOpt = False, no_input: NoInputOpt = False, show_secret: ShowOpt = False,
 ) -> None:
-    """Prove a stored token alive (cached access token or one refresh) and show its Zoho user."""
+    """Prove a stored token alive (cached access token or one refresh) and show its Zoho user.
+    The client secret is asked only when a refresh is needed."""
     from ucm_automator.zoho.store import TokenRef
     from ucm_automator.zoho.tokens import check as check_token
 
@@ -218,7 +220,7 @@ def check(
     ts = _store(s, store)
     rec = ts.find(_ref(s, user, name))
     oauth = _oauth(_dc_of(rec.dc, rec.accounts_url, s), rec.client_id,
-                   _client_secret(rec.client_id, client_secret_file, no_input), s)
+                   lambda: _client_secret(rec.client_id, client_secret_file, no_input), s)
     out.report(term, "check", check_token(ts, TokenRef(*rec.key), oauth), ts, show_secret)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Union
 
 import requests
 from pydantic import SecretStr
@@ -57,16 +57,22 @@ class ZohoOAuth:
         self,
         dc: DataCentre,
         client_id: str,
-        client_secret: Optional[SecretStr] = None,
+        client_secret: Union[SecretStr, Callable[[], SecretStr], None] = None,
         *,
         session: Optional[requests.Session] = None,
         timeout: tuple[float, float] = TIMEOUT,
     ) -> None:
         self.dc = dc
         self.client_id = client_id
-        self.client_secret = client_secret
+        self._secret = client_secret  # a callable is asked on first need (a prompt, a keyring)
         self.session = session or requests.Session()
         self.timeout = timeout
+
+    @property
+    def client_secret(self) -> Optional[SecretStr]:
+        if callable(self._secret):
+            self._secret = self._secret()
+        return self._secret
 
     @property
     def where(self) -> str:
