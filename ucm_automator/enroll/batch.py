@@ -1,10 +1,11 @@
 """The concurrent runner: one browser, a few workers, each with its own context and page that it
-reuses user after user (logged out, cookies and storage wiped in between; a fresh context after
-a failure, so nothing of one user reaches the next).
+reuses user after user (logged out, cookies and storage wiped in between, the next user logged in
+on the GUI's own login form; a fresh context every 20 users and after a failure, so nothing of a
+half-done user reaches the next).
 
 Per user: log in (waiting for a session slot; backing off and shrinking the pool when the box
 says too many users are logged in), read, plan, Save, Apply Changes where the portal offers it,
-reload until Logged In. Where users cannot apply, their saves are applied once by the admin
+read again until Logged In. Where users cannot apply, their saves are applied once by the admin
 after the batch, then every one of them is verified. One user's failure never stops the others;
 each outcome is journalled (fsync) before the next step.
 """
