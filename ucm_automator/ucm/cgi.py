@@ -82,10 +82,11 @@ async def reply_to(
 
 
 class CgiWatcher:
-    """Remembers the last reply per action the page received, and which are still in flight."""
+    """Remembers the last reply per action the page received (only the `keep` actions, when
+    given: reading a body is a round trip to the browser), and which are still in flight."""
 
-    def __init__(self, page: Page, profile: FirmwareProfile) -> None:
-        self._path = profile.cgi.path
+    def __init__(self, page: Page, profile: FirmwareProfile, keep: Optional[set[str]] = None) -> None:
+        self._path, self._keep = profile.cgi.path, keep
         self.last: dict[str, CgiReply] = {}
         self._in_flight: dict[str, int] = {}
         self._settled = asyncio.Event()
@@ -110,7 +111,7 @@ class CgiWatcher:
 
     async def _on_response(self, response: Response) -> None:
         action = action_of(response.request, self._path)
-        if not action:
+        if not action or (self._keep is not None and action not in self._keep):
             return
         try:
             reply = await parse_reply(response, action)

@@ -68,7 +68,7 @@ class Portal:
         self.logins, self.logged_out, self.cdp = 0, False, None
         self.ctx = await self.session.new_context(calm_motion=self.profile.user_crm.calm_motion)
         self.page = await self.ctx.new_page()
-        self.watcher = CgiWatcher(self.page, self.profile)
+        self.watcher = CgiWatcher(self.page, self.profile, keep={self.profile.action("check_info")})
         self.shell = Shell(self.page, self.profile, self.timeout_ms)
         self.crm = UserCrmPage(self.page, self.profile, self.shell, self.timeout_ms)
 

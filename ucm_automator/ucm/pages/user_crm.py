@@ -94,7 +94,7 @@ class UserCrmPage:
         """Press Cancel, which reloads the stored values without loading the page again (a full
         load parses the whole GUI: most of a user's CPU). None when this firmware's Cancel only
         resets the form (no getCRMUserSettings request within `grace_ms`): reload() then."""
-        if self.last is None:
+        if self.last is None or not await self.cancel_button.is_visible():
             return None
         path = self.profile.cgi.path
         asked = asyncio.ensure_future(self.page.wait_for_event(
