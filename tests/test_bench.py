@@ -55,3 +55,21 @@ def test_bench_quick(tmp_path):
         assert doc["plot"] is None and "matplotlib" in doc["plot_note"]
     else:
         assert (out / "latest.png").stat().st_size > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_portal_profile_reports_every_step(tmp_path):
+    out = tmp_path / "profile.json"
+    p = subprocess.run([sys.executable, "-m", "bench.portal_profile", "--n", "3", "--js-profile", "--json", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=170)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    r = json.loads(out.read_text())
+    assert r["all_logged_in"] and r["users"] == 3
+    assert set(r["steps_ms_per_user"]) == {"login", "read", "save", "apply", "wait_logged_in", "logout"}
+    assert all(row["wall"] > 0 for row in r["steps_ms_per_user"].values())
+    assert r["cpu_s_per_user"].get("browser:renderer", 0) > 0  # the browser's processes were counted
+    assert "python" in r["cpu_s_per_user"] and r["cpu_s_per_user_total"] > 0
+    assert len(r["pss_mib"]) >= 2 and all(sum(k.values()) > 50 for k in r["pss_mib"].values())
+    assert r["playwright_calls_per_user"] and r["renderer_main_thread_ms"].get("GUI JavaScript", 0) > 0
+    assert "CPU s per user" in p.stdout
