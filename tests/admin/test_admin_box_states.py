@@ -99,3 +99,16 @@ def test_rate_limit_that_never_ends_gives_up(admin, box):
     state = box.state()
     assert crm(state, "saved") == EMPTY and counters(state)["faults"]["rate_limit"] == 4
 
+
+
+def test_replies_lost_after_the_box_saved_are_read_back_not_saved_again(admin, box):
+    # seed 6 at 0.5: the Save's reply is lost after the box saved, then the first Apply's, then one comes through
+    box.control(fault_502_after=0.5, fault_seed=6)
+    run = admin(*WANT)
+    assert run.code == 0, run.err
+    state = box.state()
+    assert crm(state, "applied") == ZOHO_EU
+    c = counters(state)
+    assert c["faults"]["http_502_after"] == 2
+    assert c["global"]["saves"] == {"updateCRMSettings": 1}  # read back after the lost reply: no second Save
+    assert c["global"]["applies"] == 2  # Apply is idempotent: the lost one is pressed again

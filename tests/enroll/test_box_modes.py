@@ -58,3 +58,19 @@ def test_masked_secrets_read_back_unchanged_unless_forced(env):
     forced = env.run("enroll-user", "1001", "--force", UCMAUTO_USER_PASSWORD=env.password("1001"))
     assert forced.rc == 0, forced.err
     assert env.saves("1001") == 2 and env.user("1001")["crm"]["applied"]["refresh_token"] == token
+
+
+def test_replies_lost_after_the_box_saved_are_read_back_not_saved_again(env):
+    exts = EXTS[:4]
+    for ext in exts:
+        env.token(ext)
+    # one worker, so the seeded draws fall on the same writes every run: with seed 0 at 0.4 the
+    # box saves two users and applies one without the reply reaching the browser
+    env.box.control(fault_502_after=0.4, fault_seed=0)
+    r = env.run("enroll", "--file", str(env.inventory(exts)), "--json", "-j", "1")
+    assert r.rc == 0, r.err
+    st = env.state()
+    assert st["counters"]["faults"]["http_502_after"] == 3
+    for ext in exts:
+        assert st["users"][ext]["login_status"] == "login"
+        assert sum(st["counters"]["users"][ext]["saves"].values()) == 1, ext  # read back, never saved twice

@@ -198,10 +198,27 @@ class UcmDriver:
                 [t.lookups[k] for k in want.lookups], t.unknown_number[want.add_unknown])
 
     async def _save_admin(self, want: AdminCrm) -> None:
-        await self.admin_crm.fill(*self._texts(want))
-        await self._step("before_save")
-        await self.admin_crm.check_valid()
-        await self._confirmed(self._press_save, "saving the CRM page", "nothing was saved")
+        """Fill and Save; after an HTTP error read the page again first: a proxy can lose the reply
+        of a Save the box did (then there is nothing to save again)."""
+        for attempt in range(self.retries + 1):
+            await self.admin_crm.fill(*self._texts(want))
+            await self._step("before_save")
+            await self.admin_crm.check_valid()
+            reply = await self._press_save()
+            if reply.ok:
+                self.wrote = True
+                return
+            err = error_for(self.profile, reply, "saving the CRM page")
+            if not isinstance(err, (E.RateLimited, E.UcmHttpError)):
+                raise type(err)(f"{err}; nothing was saved")
+            if attempt == self.retries:
+                state = "nothing was saved" if reply.status is not None else \
+                    "a Save may have reached the box without its reply: run again (it reads before saving)"
+                raise type(err)(f"{err}; gave up after {self.retries + 1} tries; {state}")
+            await asyncio.sleep(self._pause(err, attempt))
+            if reply.status is None and await self.get_admin_crm() == want:
+                self.wrote = True
+                return
 
     async def _press_save(self) -> CgiReply:
         page = self.admin_crm
@@ -229,6 +246,13 @@ class UcmDriver:
             got = reply.response.get("settings")
             raise E.ApplyRefused(f"the box answered Apply Changes with settings={got}; it did not apply")
 
+    def _pause(self, err: E.UcmError, attempt: int) -> float:
+        """Backoff between tries: a rate limit waits the configured time, doubling; an HTTP error
+        (a proxy, a restart) only briefly."""
+        if isinstance(err, E.RateLimited):
+            return min(60.0, self.backoff_s * 2**attempt)
+        return min(8.0, 0.25 * 2**attempt)
+
     async def _confirmed(self, act: Callable[[], Awaitable[CgiReply]], doing: str, state: str) -> CgiReply:
         """Run a click whose /cgi reply must be 0; back off and retry on rate-limit replies."""
         for attempt in range(self.retries + 1):
@@ -238,7 +262,7 @@ class UcmDriver:
                 return reply
             err = error_for(self.profile, reply, doing)
             if isinstance(err, (E.RateLimited, E.UcmHttpError)) and attempt < self.retries:
-                await asyncio.sleep(min(60.0, self.backoff_s * 2**attempt))  # backoff between tries
+                await asyncio.sleep(self._pause(err, attempt))
                 continue
             if isinstance(err, (E.RateLimited, E.UcmHttpError)):
                 raise type(err)(f"{err}; gave up after {self.retries + 1} tries; {state}")

@@ -269,7 +269,9 @@ class Portal:
             err = error_for(self.profile, reply, f"saving the CRM User Settings of {extension}")
             stale = isinstance(err, E.SaveRejected) and not rejected  # e.g. add on a record made meanwhile
             if not (self._retryable(err) or stale) or attempt == self.options.retries:
-                raise type(err)(f"{err}; nothing was saved")
+                state = "nothing was saved" if reply.status is not None else \
+                    "a Save may have reached the box without its reply: run again (it reads before saving)"
+                raise type(err)(f"{err}; {state}")
             rejected = rejected or stale
             await asyncio.sleep(0 if stale else self._pause(err, attempt))
             if (await self.read(extension)).holds(want):  # a proxy's 502 can come after the box saved
