@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -60,11 +61,13 @@ def test_secret_from_file_env_and_missing(tmp_path, monkeypatch):
     assert redact("from-file-secret") == MASK
     monkeypatch.setenv("UCMAUTO_TEST_PW", "from-env-secret")
     got = resolve_secret("admin password", env="UCMAUTO_TEST_PW")
-    assert got.source == "env UCMAUTO_TEST_PW"
-    monkeypatch.delenv("UCMAUTO_TEST_PW")
+    assert got.source == "env UCMAUTO_TEST_PW" and got.value.get_secret_value() == "from-env-secret"
+    # taken out of the environment (no child process inherits it), still known to this process
+    assert "UCMAUTO_TEST_PW" not in os.environ
+    assert resolve_secret("admin password", env="UCMAUTO_TEST_PW").value.get_secret_value() == "from-env-secret"
     with pytest.raises(SecretMissing) as e:
-        resolve_secret("admin password", env="UCMAUTO_TEST_PW", prompt="pw", interactive=False)
-    assert e.value.exit_code == ExitCode.SECRET_MISSING and "$UCMAUTO_TEST_PW" in str(e.value)
+        resolve_secret("admin password", env="UCMAUTO_TEST_UNSET_PW", prompt="pw", interactive=False)
+    assert e.value.exit_code == ExitCode.SECRET_MISSING and "$UCMAUTO_TEST_UNSET_PW" in str(e.value)
     with pytest.raises(BadInput, match="does not exist"):
         resolve_secret("admin password", file=tmp_path / "nope")
 

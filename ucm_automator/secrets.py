@@ -2,6 +2,10 @@
 
 Never from a flag value (argv is visible in `ps` and shell history). Each resolved secret is
 registered with the redactor, and only its *source* is ever reported.
+
+A secret given by environment variable is taken out of `os.environ` when it is first read (the
+fixed names at start-up, `withhold_env`): Playwright starts its driver, and the driver the
+browser, with a copy of `os.environ`, and a child's environment is readable in /proc/PID/environ.
 """
 
 from __future__ import annotations
@@ -17,6 +21,28 @@ from pydantic import SecretStr
 
 from ucm_automator.errors import BadInput, SecretMissing
 from ucm_automator.redact import secret
+
+
+# Read lazily by some commands (the admin password only when users cannot apply), so taken out
+# of the environment before any child process starts.
+SECRET_ENV = ("UCMAUTO_ADMIN_PASSWORD", "UCMAUTO_USER_PASSWORD", "UCMAUTO_ZOHO_CLIENT_SECRET")
+_withheld: dict[str, str] = {}
+
+
+def env_secret(name: str) -> str | None:
+    """The value of a secret environment variable ('' or None when unset), moved out of
+    os.environ on first read so that no child process inherits it."""
+    if name not in _withheld:
+        value = os.environ.pop(name, None)
+        if value is None:
+            return None
+        _withheld[name] = value
+    return _withheld[name]
+
+
+def withhold_env(names: tuple[str, ...] = SECRET_ENV) -> None:
+    for name in names:
+        env_secret(name)
 
 
 @dataclass(frozen=True)
@@ -69,8 +95,8 @@ def resolve_secret(
     """First of: file, env var, keyring, hidden prompt (only on a terminal)."""
     if file is not None:
         return Resolved(read_secret_file(file, what), f"file {file}")
-    if env and os.environ.get(env):
-        return Resolved(secret(os.environ[env]), f"env {env}")
+    if env and env_secret(env):
+        return Resolved(secret(env_secret(env) or ""), f"env {env}")
     if keyring_service and keyring_user:
         value = keyring_get(keyring_service, keyring_user)
         if value:

@@ -67,11 +67,13 @@ class Result:
 
 
 class ArgvSampler:
-    """Samples /proc/*/cmdline of a process and all its descendants in a background thread."""
+    """Samples /proc/*/cmdline of a process and all its descendants, and the environment of the
+    descendants (Playwright's driver, the browser), in a background thread."""
 
     def __init__(self, root_pid: int, interval: float = 0.05) -> None:
         self.root, self.interval = root_pid, interval
         self.seen: dict[int, str] = {}  # pid -> cmdline (NULs as spaces)
+        self.environ: dict[int, str] = {}  # pid -> environment of a child (NULs as newlines)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="argv-sampler", daemon=True)
         self._thread.start()
@@ -101,6 +103,12 @@ class ArgvSampler:
                     continue
                 if raw:
                     self.seen[pid] = raw.replace(b"\0", b" ").decode("utf-8", "replace")
+                if pid != self.root and pid not in self.environ:  # ucmauto's own holds what it was given
+                    try:
+                        self.environ[pid] = Path(f"/proc/{pid}/environ").read_bytes().replace(b"\0", b"\n").decode(
+                            "utf-8", "replace")
+                    except OSError:
+                        pass
             self._stop.wait(self.interval)
 
     def stop(self) -> dict[int, str]:
@@ -126,6 +134,7 @@ class Env:
         self.passwords = passwords
         self.results: list[Result] = []
         self.argv_seen: list[str] = []
+        self.child_env_seen: list[str] = []
         self.secrets: dict[str, str] = {}  # what -> value; never to be seen outside the store
         self.tokens: dict[str, str] = {}  # refresh and access tokens: allowed in the token store only
         self.client_secret = canary("zohosecret")
@@ -228,6 +237,7 @@ class Env:
                 proc.wait(10)
             seen = sampler.stop() if sampler else {}
         self.argv_seen += list(seen.values())
+        self.child_env_seen += list(sampler.environ.values()) if sampler else []
         r = Result(argv, proc.returncode, out, err, round(time.monotonic() - started, 2))
         self.results.append(r)
         self.harvest_access_tokens()
@@ -293,6 +303,12 @@ class Env:
         found = []
         for cmdline in self.argv_seen:
             found += self.hits(cmdline, f"argv `{cmdline[:80]}`")
+        return found
+
+    def scan_child_env(self) -> list[str]:
+        found = []
+        for env in self.child_env_seen:
+            found += self.hits(env, "the environment of a child process")
         return found
 
     # ---- reading the box and the journal ---------------------------------------------------

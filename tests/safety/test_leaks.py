@@ -58,7 +58,7 @@ def test_every_command_leaks_nothing(env):
     assert "DEBUG=pw:api ignored" in r.err
 
     # enrol one, then three at once (argv of the whole process tree sampled, a slowed box)
-    r = e.run("-v", "enroll-user", "1001", UCMAUTO_USER_PASSWORD=e.password("1001"), DEBUG="pw:*")
+    r = e.run("-v", "enroll-user", "1001", UCMAUTO_USER_PASSWORD=e.password("1001"), DEBUG="pw:*", sample_argv=True)
     assert r.rc == 0, r.err
     inv = e.inventory(["1002", "1003", "1004"])
     stale = {"enable_crm": "yes", "client_id": CLIENT, "client_secret": canary("oldsecret"),
@@ -117,6 +117,10 @@ def test_every_command_leaks_nothing(env):
     assert any("chrom" in c and "--ignore-certificate-errors-spki-list" in c for c in e.argv_seen), \
         "the sampler never saw the browser"
     assert any("ucm_automator" in c for c in e.argv_seen)
+    # secrets given by environment variable are taken out before Playwright's driver and the
+    # browser start (they copy the environment; /proc/PID/environ is readable)
+    assert e.scan_child_env() == []
+    assert any("PW_LANG_NAME" in env for env in e.child_env_seen), "the sampler never saw the driver's environment"
 
     # the token store is the one place a token lives: 0600 file, 0600 lock, private folder
     assert e.store_path.read_text().count(e.tokens["refresh token 1003"]) == 1

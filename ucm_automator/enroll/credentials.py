@@ -10,7 +10,6 @@ token when fresh, else one refresh, then CurrentUser.
 from __future__ import annotations
 
 import hashlib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from ucm_automator.config import Settings
 from ucm_automator.enroll.inventory import Entry, Problems
 from ucm_automator.errors import NotFound, SecretMissing, UcmautoError
 from ucm_automator.redact import secret
-from ucm_automator.secrets import keyring_get, read_secret_file, resolve_secret
+from ucm_automator.secrets import env_secret, keyring_get, read_secret_file, resolve_secret
 from ucm_automator.ucm.portal_state import UserWant
 from ucm_automator.zoho import dc as dcs
 from ucm_automator.zoho.oauth import ZohoOAuth
@@ -156,7 +155,7 @@ def user_password(entry: Entry, src: Sources) -> SecretStr:
     if entry.password_file:
         return read_secret_file(entry.password_file, what)
     if entry.password_env:
-        value = os.environ.get(entry.password_env)
+        value = env_secret(entry.password_env)
         if not value:
             raise SecretMissing(f"the {what} is to come from ${entry.password_env}, which is not set")
         return secret(value)
@@ -177,7 +176,7 @@ def _client_secret(entry: Entry, client_id: str, src: Sources) -> SecretStr:
     if entry.client_secret_file:
         return read_secret_file(entry.client_secret_file, what)
     if entry.client_secret_env:
-        value = os.environ.get(entry.client_secret_env)
+        value = env_secret(entry.client_secret_env)
         if not value:
             raise SecretMissing(f"the {what} is to come from ${entry.client_secret_env}, which is not set")
         return secret(value)
@@ -192,7 +191,7 @@ def _client_secret(entry: Entry, client_id: str, src: Sources) -> SecretStr:
 def _given_token(entry: Entry) -> SecretStr:
     if entry.refresh_token_file:
         return read_secret_file(entry.refresh_token_file, "refresh token")
-    value = os.environ.get(entry.refresh_token_env or "")
+    value = env_secret(entry.refresh_token_env) if entry.refresh_token_env else None
     if not value:
         raise SecretMissing(f"the refresh token is to come from ${entry.refresh_token_env}, which is not set")
     return secret(value)
