@@ -16,7 +16,7 @@ from ucm_automator.config import load_settings
 from ucm_automator.errors import BadInput, ExitCode, SecretMissing
 from ucm_automator.output import Terminal
 from ucm_automator.redact import MASK, REDACTOR, RedactingFilter, redact, secret
-from ucm_automator.secrets import resolve_secret
+from ucm_automator.secrets import resolve_secret, without_secret_env
 
 
 @pytest.fixture(autouse=True)
@@ -62,9 +62,9 @@ def test_secret_from_file_env_and_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("UCMAUTO_TEST_PW", "from-env-secret")
     got = resolve_secret("admin password", env="UCMAUTO_TEST_PW")
     assert got.source == "env UCMAUTO_TEST_PW" and got.value.get_secret_value() == "from-env-secret"
-    # taken out of the environment (no child process inherits it), still known to this process
-    assert "UCMAUTO_TEST_PW" not in os.environ
-    assert resolve_secret("admin password", env="UCMAUTO_TEST_PW").value.get_secret_value() == "from-env-secret"
+    with without_secret_env():  # what a child started now would inherit
+        assert "UCMAUTO_TEST_PW" not in os.environ
+    assert os.environ["UCMAUTO_TEST_PW"] == "from-env-secret"  # and back for this process
     with pytest.raises(SecretMissing) as e:
         resolve_secret("admin password", env="UCMAUTO_TEST_UNSET_PW", prompt="pw", interactive=False)
     assert e.value.exit_code == ExitCode.SECRET_MISSING and "$UCMAUTO_TEST_UNSET_PW" in str(e.value)

@@ -3,9 +3,10 @@
 Never from a flag value (argv is visible in `ps` and shell history). Each resolved secret is
 registered with the redactor, and only its *source* is ever reported.
 
-A secret given by environment variable is taken out of `os.environ` when it is first read (the
-fixed names at start-up, `withhold_env`): Playwright starts its driver, and the driver the
-browser, with a copy of `os.environ`, and a child's environment is readable in /proc/PID/environ.
+Playwright starts its driver, and the driver the browser, with a copy of `os.environ`, and a
+child's environment is readable in /proc/PID/environ: `without_secret_env()` takes every secret
+variable (the fixed names, and each one read through `env_secret`) out of the environment while
+a child is started, and puts it back.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import getpass
 import os
 import stat
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from pydantic import SecretStr
 
@@ -23,26 +26,25 @@ from ucm_automator.errors import BadInput, SecretMissing
 from ucm_automator.redact import secret
 
 
-# Read lazily by some commands (the admin password only when users cannot apply), so taken out
-# of the environment before any child process starts.
-SECRET_ENV = ("UCMAUTO_ADMIN_PASSWORD", "UCMAUTO_USER_PASSWORD", "UCMAUTO_ZOHO_CLIENT_SECRET")
-_withheld: dict[str, str] = {}
+# Some are read lazily (the admin password only when users cannot apply): kept from children always.
+SECRET_ENV = {"UCMAUTO_ADMIN_PASSWORD", "UCMAUTO_USER_PASSWORD", "UCMAUTO_ZOHO_CLIENT_SECRET"}
+_read_names: set[str] = set()  # inventory *_env variables read so far
 
 
 def env_secret(name: str) -> str | None:
-    """The value of a secret environment variable ('' or None when unset), moved out of
-    os.environ on first read so that no child process inherits it."""
-    if name not in _withheld:
-        value = os.environ.pop(name, None)
-        if value is None:
-            return None
-        _withheld[name] = value
-    return _withheld[name]
+    """The value of a secret environment variable; its name is kept from child processes."""
+    _read_names.add(name)
+    return os.environ.get(name)
 
 
-def withhold_env(names: tuple[str, ...] = SECRET_ENV) -> None:
-    for name in names:
-        env_secret(name)
+@contextmanager
+def without_secret_env() -> Iterator[None]:
+    """Start child processes inside this: the secret variables are out of os.environ meanwhile."""
+    taken = {n: os.environ.pop(n) for n in SECRET_ENV | _read_names if n in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(taken)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def resolve_secret(
     if file is not None:
         return Resolved(read_secret_file(file, what), f"file {file}")
     if env and env_secret(env):
-        return Resolved(secret(env_secret(env) or ""), f"env {env}")
+        return Resolved(secret(os.environ[env]), f"env {env}")
     if keyring_service and keyring_user:
         value = keyring_get(keyring_service, keyring_user)
         if value:

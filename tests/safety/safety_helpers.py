@@ -105,8 +105,9 @@ class ArgvSampler:
                     self.seen[pid] = raw.replace(b"\0", b" ").decode("utf-8", "replace")
                 if pid != self.root and pid not in self.environ:  # ucmauto's own holds what it was given
                     try:
-                        self.environ[pid] = Path(f"/proc/{pid}/environ").read_bytes().replace(b"\0", b"\n").decode(
+                        env = Path(f"/proc/{pid}/environ").read_bytes().replace(b"\0", b"\n").decode(
                             "utf-8", "replace")
+                        self.environ[pid] = f"{self.seen.get(pid, '?')[:100]}\n{env}"
                     except OSError:
                         pass
             self._stop.wait(self.interval)
@@ -308,7 +309,7 @@ class Env:
     def scan_child_env(self) -> list[str]:
         found = []
         for env in self.child_env_seen:
-            found += self.hits(env, "the environment of a child process")
+            found += self.hits(env, f"the environment of a child process `{env.splitlines()[0]}`")
         return found
 
     # ---- reading the box and the journal ---------------------------------------------------

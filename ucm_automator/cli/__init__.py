@@ -50,9 +50,6 @@ def _root(
         stream=sys.stderr,
     )
     install_logging_filter()
-    from ucm_automator.secrets import withhold_env
-
-    withhold_env()  # before any child process (Playwright's driver, the browser) copies the environment
     from ucm_automator import PLAYWRIGHT_DEBUG_DROPPED
 
     if PLAYWRIGHT_DEBUG_DROPPED:

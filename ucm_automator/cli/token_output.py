@@ -39,8 +39,11 @@ def show_auth_url(term: Terminal, url: str, no_browser: bool) -> None:
     if not no_browser and gui:
         import webbrowser  # imported here: only this path opens a browser
 
+        from ucm_automator.secrets import without_secret_env
+
         try:
-            webbrowser.open(url)
+            with without_secret_env():  # the user's browser need not inherit the client secret
+                webbrowser.open(url)
         except webbrowser.Error:
             pass
 

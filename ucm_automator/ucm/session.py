@@ -21,6 +21,7 @@ from playwright.async_api import async_playwright
 
 from ucm_automator.browser import launch_options
 from ucm_automator.redact import redact
+from ucm_automator.secrets import without_secret_env
 from ucm_automator.ucm.pages.widgets import form_row
 from ucm_automator.ucm.profile import FirmwareProfile
 from ucm_automator.ucm.trust import Trust
@@ -88,13 +89,15 @@ class BrowserSession:
         return self.options.timeout_s * 1000
 
     async def __aenter__(self) -> "BrowserSession":
-        opts = launch_options()
+        with without_secret_env():  # finding the browser runs it (`--version`)
+            opts = launch_options()
         pin = self.options.trust.spki_pin
         if pin:
             # Chromium then accepts exactly this public key for any name, and nothing else
             opts["args"] = [*opts["args"], f"--ignore-certificate-errors-spki-list={pin}"]
         _no_driver_debug_log()  # the driver copies this process's environment when it starts
-        self._pw = await async_playwright().start()
+        with without_secret_env():  # ... and the browser the driver's
+            self._pw = await async_playwright().start()
         try:
             self._browser = await self._pw.chromium.launch(**opts)
         except BaseException:
