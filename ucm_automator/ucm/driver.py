@@ -25,7 +25,7 @@ from ucm_automator.errors import BadInput
 from ucm_automator.models import AdminCrm
 from ucm_automator.plan import AdminPlan, AdminWant, diff_admin, resolve_admin
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import CgiReply, CgiWatcher, error_for, reply_to
+from ucm_automator.ucm.cgi import CgiReply, CgiWatcher, error_for, reply_to, retry_pause, retryable
 from ucm_automator.ucm.pages.admin_crm import AdminCrmPage
 from ucm_automator.ucm.pages.login import LoginPage
 from ucm_automator.ucm.pages.shell import Shell
@@ -198,27 +198,16 @@ class UcmDriver:
                 [t.lookups[k] for k in want.lookups], t.unknown_number[want.add_unknown])
 
     async def _save_admin(self, want: AdminCrm) -> None:
-        """Fill and Save; after an HTTP error read the page again first: a proxy can lose the reply
-        of a Save the box did (then there is nothing to save again)."""
-        for attempt in range(self.retries + 1):
+        async def fill_and_save() -> CgiReply:
             await self.admin_crm.fill(*self._texts(want))
             await self._step("before_save")
             await self.admin_crm.check_valid()
-            reply = await self._press_save()
-            if reply.ok:
-                self.wrote = True
-                return
-            err = error_for(self.profile, reply, "saving the CRM page")
-            if not isinstance(err, (E.RateLimited, E.UcmHttpError)):
-                raise type(err)(f"{err}; nothing was saved")
-            if attempt == self.retries:
-                state = "nothing was saved" if reply.status is not None else \
-                    "a Save may have reached the box without its reply: run again (it reads before saving)"
-                raise type(err)(f"{err}; gave up after {self.retries + 1} tries; {state}")
-            await asyncio.sleep(self._pause(err, attempt))
-            if reply.status is None and await self.get_admin_crm() == want:
-                self.wrote = True
-                return
+            return await self._press_save()
+
+        async def landed() -> bool:  # a proxy can lose the reply of a Save the box did
+            return await self.get_admin_crm() == want
+
+        await self._confirmed(fill_and_save, "saving the CRM page", "nothing was saved", landed)
 
     async def _press_save(self) -> CgiReply:
         page = self.admin_crm
@@ -246,27 +235,26 @@ class UcmDriver:
             got = reply.response.get("settings")
             raise E.ApplyRefused(f"the box answered Apply Changes with settings={got}; it did not apply")
 
-    def _pause(self, err: E.UcmError, attempt: int) -> float:
-        """Backoff between tries: a rate limit waits the configured time, doubling; an HTTP error
-        (a proxy, a restart) only briefly."""
-        if isinstance(err, E.RateLimited):
-            return min(60.0, self.backoff_s * 2**attempt)
-        return min(8.0, 0.25 * 2**attempt)
-
-    async def _confirmed(self, act: Callable[[], Awaitable[CgiReply]], doing: str, state: str) -> CgiReply:
-        """Run a click whose /cgi reply must be 0; back off and retry on rate-limit replies."""
+    async def _confirmed(self, act: Callable[[], Awaitable[CgiReply]], doing: str, state: str,
+                         landed: Optional[Callable[[], Awaitable[bool]]] = None) -> CgiReply:
+        """Run a click whose /cgi reply must be 0; back off and retry what the box did not process.
+        `landed`: after an HTTP error, whether the change is there anyway (then no second try)."""
         for attempt in range(self.retries + 1):
             reply = await act()
             if reply.ok:
                 self.wrote = True
                 return reply
             err = error_for(self.profile, reply, doing)
-            if isinstance(err, (E.RateLimited, E.UcmHttpError)) and attempt < self.retries:
-                await asyncio.sleep(self._pause(err, attempt))
-                continue
-            if isinstance(err, (E.RateLimited, E.UcmHttpError)):
+            if not retryable(err):
+                raise type(err)(f"{err}; {state}")
+            if attempt == self.retries:
+                if landed is not None and reply.status is None:
+                    state = "a Save may have reached the box without its reply: run again (it reads before saving)"
                 raise type(err)(f"{err}; gave up after {self.retries + 1} tries; {state}")
-            raise type(err)(f"{err}; {state}")
+            await asyncio.sleep(retry_pause(err, attempt, self.backoff_s))
+            if landed is not None and reply.status is None and await landed():
+                self.wrote = True
+                return reply
         raise AssertionError("unreachable")
 
     # ---- admin CRM: verify -------------------------------------------------------------------

@@ -25,7 +25,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import SecretStr
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import CgiReply, CgiWatcher, error_for, expect_reply, first_of, parse_reply, reply_to
+from ucm_automator.ucm.cgi import (CgiReply, CgiWatcher, error_for, expect_reply, first_of, parse_reply, reply_to,
+                                  retry_pause, retryable)
 from ucm_automator.ucm.pages.login import LoginPage
 from ucm_automator.ucm.pages.shell import Shell
 from ucm_automator.ucm.pages.user_crm import UserCrmPage
@@ -221,7 +222,7 @@ class Portal:
                 await self._check_form(have)
                 return have
             err = error_for(self.profile, bad, "loading the CRM User Settings page")
-            if not self._retryable(err) or attempt == tries - 1:
+            if not retryable(err) or attempt == tries - 1:
                 raise err
             await asyncio.sleep(self._pause(err, attempt))
         raise AssertionError("unreachable")
@@ -268,7 +269,7 @@ class Portal:
                 return
             err = error_for(self.profile, reply, f"saving the CRM User Settings of {extension}")
             stale = isinstance(err, E.SaveRejected) and not rejected  # e.g. add on a record made meanwhile
-            if not (self._retryable(err) or stale) or attempt == self.options.retries:
+            if not (retryable(err) or stale) or attempt == self.options.retries:
                 state = "nothing was saved" if reply.status is not None else \
                     "a Save may have reached the box without its reply: run again (it reads before saving)"
                 raise type(err)(f"{err}; {state}")
@@ -319,7 +320,7 @@ class Portal:
             err = error_for(self.profile, reply, "applying changes")
             if isinstance(err, E.NoPermission):
                 return False
-            if reply.ok or not self._retryable(err) or attempt == self.options.retries:
+            if reply.ok or not retryable(err) or attempt == self.options.retries:
                 raise E.ApplyRefused(f"{err}; the settings are saved but not applied") if reply.ok \
                     else type(err)(f"{err}; the settings are saved but not applied")
             await asyncio.sleep(self._pause(err, attempt))
@@ -339,15 +340,9 @@ class Portal:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def _retryable(err: E.UcmError) -> bool:
-        return isinstance(err, (E.RateLimited, E.UcmHttpError))
-
     def _pause(self, err: Optional[E.UcmError], attempt: int) -> float:
-        if isinstance(err, E.RateLimited):
-            base = self.options.rate_limit_wait_s
-            if base is None:
-                found = [m.retry_after_s for m in self.profile.cgi.status.values() if m.kind == "rate_limited"]
-                base = min([s for s in found if s] or [15.0])
-            return min(60.0, base * 2 ** attempt)
-        return min(8.0, 0.25 * 2 ** attempt)
+        base = self.options.rate_limit_wait_s
+        if base is None and isinstance(err, E.RateLimited):
+            found = [m.retry_after_s for m in self.profile.cgi.status.values() if m.kind == "rate_limited"]
+            base = min([s for s in found if s] or [15.0])
+        return retry_pause(err, attempt, base or 0.0)
