@@ -1,7 +1,9 @@
 """(b) The naive way: what a quick script would do. For each user, one after the other: launch a
 fresh browser (the same binary ucmauto uses), log in through the login form, open CRM User
-Settings through the menu, tick Enable CRM, fill the three fields, Save, Apply Changes, then
-reload until the page says Logged In; log out; close the browser.
+Settings through the menu, tick Enable CRM, fill the three fields, Save, Apply Changes when the
+save asks for it (a box whose save logs the user in shows no Apply), then reload until the page
+says Logged In; log out as a person does (hover the user name; Logout is in its dropdown, or a
+plain link on the old box); close the browser.
 
 Plain Playwright sync API, no cleverness, but correct: every step waits for the box's reply or
 for the page, never a fixed sleep (the reload poll has a bounded interval).
@@ -71,10 +73,11 @@ def enrol_one(p, url: str, user: dict) -> dict:
             page.get_by_role("button", name="Save", exact=True).click()
         assert saved.value.json()["status"] == 0, f"save of {user['extension']} failed: {saved.value.json()}"
 
-        # Apply Changes
-        with page.expect_response(is_cgi("applyChanges")) as applied:
-            page.get_by_role("button", name="Apply Changes", exact=True).click()
-        assert applied.value.json()["status"] == 0, f"apply failed: {applied.value.json()}"
+        # Apply Changes, when the save asks for it (the button shows then)
+        if saved.value.json()["response"].get("need_apply") == "yes":
+            with page.expect_response(is_cgi("applyChanges")) as applied:
+                page.get_by_role("button", name="Apply Changes", exact=True).click()
+            assert applied.value.json()["status"] == 0, f"apply failed: {applied.value.json()}"
 
         # reload until Logged In (the page reads Login Status only when it loads)
         deadline = time.monotonic() + LOGIN_WAIT_S
@@ -91,9 +94,13 @@ def enrol_one(p, url: str, user: dict) -> dict:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{user['extension']} not Logged In after {LOGIN_WAIT_S:g} s (status {status!r})")
 
-        # log out (the box allows 30 sessions; a script that leaves them open stops at user 31)
-        with page.expect_response(is_cgi("logout")):
-            page.get_by_role("button", name="Logout", exact=True).or_(page.get_by_role("link", name="Logout", exact=True)).first.click()
+        # log out (the box allows 30 sessions; a script that leaves them open stops at user 31):
+        # point at the user name, whose dropdown holds Logout (the old box: a plain link beside it)
+        page.locator(".app-header-user").hover()
+        with page.expect_response(is_cgi("logout")) as out:
+            page.get_by_role("link", name="Logout", exact=True).click()
+        assert out.value.json()["status"] == 0, f"logout of {user['extension']} failed: {out.value.json()}"
+        page.wait_for_url(lambda u: u.endswith("/login"))
         context.close()
     finally:
         browser.close()

@@ -3,7 +3,7 @@ with N extension users, a per-request latency), the admin CRM arranged through /
 one Zoho user and refresh token per UCM user, the ucmauto token store, password files and an
 inventory. Nothing of one measurement reaches the next.
 
-    with Stage(work_dir, n=100, latency_ms=50) as st:
+    with Stage(work_dir, n=100, latency_ms=50, switches={"logout_style": "link"}) as st:
         st.box.url, st.exts, st.users_file, st.inventory, st.env()
 """
 
@@ -31,6 +31,8 @@ SERVER_ADDRESS = "zoho.com"  # the admin CRM Server Address of DC "us" (box firm
 CLIENT_ID = "1000.DEMOCLIENTUS"
 SCOPES = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.ALL"
 FIRST_EXT = 1001
+# the switches that tell the benchmark's box variants apart (bench/variants.py), as the box reports them
+VARIANT_SWITCHES = ("logout_style", "user_apply", "user_save_logs_in", "cancel_rereads", "crm_login_delay_ms")
 
 
 def extensions(n: int) -> list[str]:
@@ -62,10 +64,11 @@ def _private(path: Path, text: str) -> None:
 class Stage:
     """Box + fake Zoho + everything a run needs, in `work` (removed on exit unless `keep`)."""
 
-    def __init__(self, work: Path, n: int, latency_ms: int = 50, crm_login_delay_ms: Optional[int] = None,
+    def __init__(self, work: Path, n: int, latency_ms: int = 50, switches: Optional[dict[str, Any]] = None,
                  admin_crm: bool = True, max_sessions: Optional[int] = None, keep: bool = False) -> None:
         self.work, self.n, self.keep = Path(work), n, keep
-        self.latency_ms, self.crm_login_delay_ms = latency_ms, crm_login_delay_ms
+        # the box's switches (a variant, bench/variants.py): start_box keywords, e.g. logout_style="link"
+        self.latency_ms, self.switches = latency_ms, dict(switches or {})
         self.admin_crm, self.max_sessions = admin_crm, max_sessions
         self.exts = extensions(n)
         self.box: BoxProcess
@@ -85,10 +88,8 @@ class Stage:
         self.zoho = spawn_zoho()
         try:
             self.passwords = write_seed(self.work / "seed.json", self.n)
-            flags: dict[str, Any] = {"zoho_url": self.zoho.url, "latency_ms": self.latency_ms,
+            flags: dict[str, Any] = {**self.switches, "zoho_url": self.zoho.url, "latency_ms": self.latency_ms,
                                      "seed": str(self.work / "seed.json")}
-            if self.crm_login_delay_ms is not None:
-                flags["crm_login_delay_ms"] = self.crm_login_delay_ms
             if self.max_sessions is not None:
                 flags["max_sessions"] = self.max_sessions
             self.box = start_box(state_dir=self.work / "box", log_path=self.work / "box.log", **flags)
@@ -189,7 +190,8 @@ class Stage:
                 "box_counters": {"logins": c["logins"], "failed_logins": c["failed_logins"],
                                  "saves": sum(c["saves"].values()), "applies": c["applies"],
                                  "crm_logins": c["crm_logins"]},
-                "box_actions": st["counters"]["actions"], "sessions_left": st["sessions"]}
+                "box_actions": st["counters"]["actions"], "sessions_left": st["sessions"],
+                "switches": {k: st["switches"].get(k) for k in VARIANT_SWITCHES}}
 
 
 def ucmauto_argv() -> list[str]:
