@@ -1,7 +1,7 @@
 """(c) The floor: the same state change as an enrolment, made with direct /cgi requests and no
 browser. Per user: challenge + login (md5(challenge + password)), getCRMUserSettings (add or
-update?), add/updateCRMUserSettings, applyChanges, poll getCRMUserSettings until Login Status is
-`login`, logout. `--concurrency` users at once (threads), like ucmauto's workers.
+update?), add/updateCRMUserSettings, applyChanges (unless the save says `need_apply: "no"`), poll
+getCRMUserSettings until Login Status is `login`, logout. `--concurrency` users at once (threads), like ucmauto's workers.
 
     python -m bench.floor USERS_JSON [--concurrency C] [--limit K]
 
@@ -50,9 +50,10 @@ def enrol_one(url: str, cert: str, user: dict) -> dict:
     challenge = cgi("challenge", user=ext)["challenge"]
     cgi("login", user=ext, token=hashlib.md5((challenge + user["password"]).encode()).hexdigest())
     have = cgi("getCRMUserSettings", extension=ext).get("extension") or {}
-    cgi("updateCRMUserSettings" if have else "addCRMUserSettings", extension=ext, enable_crm="yes",
-        client_id=user["client_id"], client_secret=user["client_secret"], refresh_token=user["refresh_token"])
-    cgi("applyChanges", settings="")
+    saved = cgi("updateCRMUserSettings" if have else "addCRMUserSettings", extension=ext, enable_crm="yes",
+                client_id=user["client_id"], client_secret=user["client_secret"], refresh_token=user["refresh_token"])
+    if saved.get("need_apply") != "no":  # a box whose save logs the user in needs (and allows) no Apply
+        cgi("applyChanges", settings="")
     deadline = time.monotonic() + LOGIN_WAIT_S
     while True:
         status = (cgi("getCRMUserSettings", extension=ext).get("extension") or {}).get("login_status")

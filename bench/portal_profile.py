@@ -11,7 +11,7 @@ first, middle and last user, Playwright protocol calls per user, and with `--js-
 renderer's main thread splits between the GUI's JavaScript, native work ("(program)": style,
 layout, paint, IPC), garbage collection and Playwright's injected script.
 
-    python -m bench.portal_profile [--n 16] [--latency-ms 50] [--js-profile] [--json FILE]
+    python -m bench.portal_profile [--n 16] [--variant default] [--latency-ms 50] [--js-profile] [--json FILE]
 
 A measurement for reading, not a target; it changes nothing in ucmauto.
 """
@@ -33,6 +33,7 @@ from pydantic import SecretStr
 
 from bench import memory
 from bench.stage import CLIENT_ID, Stage
+from bench.variants import VARIANTS, box_flags
 from ucm_automator.ucm.portal import Portal, PortalFacts, PortalOptions, UserWant
 from ucm_automator.ucm.profile import load_profile
 from ucm_automator.ucm.session import BrowserSession, SessionOptions
@@ -165,7 +166,7 @@ async def profile_run(stage: Stage, n: int, js_profile: bool, calls: Calls) -> d
     k = len(rest)
     per_call = collections.Counter({m: c - calls0.get(m, 0) for m, c in calls.counts.items()})
     return {
-        "users": n, "latency_ms": stage.latency_ms, "all_logged_in": all(s == "login" for s in statuses),
+        "users": n, "latency_ms": stage.latency_ms, "switches": stage.switches, "all_logged_in": all(s == "login" for s in statuses),
         "first_user_s": round(first_user_s, 3),
         "steady_wall_s_per_user": round(steady_s / k, 3),
         "steps_ms_per_user": {s: {"wall": round(wall[s] / k * 1000),
@@ -180,7 +181,7 @@ async def profile_run(stage: Stage, n: int, js_profile: bool, calls: Calls) -> d
 
 
 def show(r: dict[str, Any]) -> None:
-    print(f"{r['users']} users, {r['latency_ms']} ms latency; first user {r['first_user_s']} s (loads the GUI); "
+    print(f"{r['users']} users, {r['latency_ms']} ms latency, box switches {r['switches'] or 'defaults'}; first user {r['first_user_s']} s (loads the GUI); "
           f"then {r['steady_wall_s_per_user']} s wall and {r['cpu_s_per_user_total']} CPU-s per user; "
           f"all Logged In: {r['all_logged_in']}")
     print(f"\n{'step':16} {'wall':>6} " + " ".join(f"{m[:-8]:>11}" for m in METRICS) + "   (ms per user; renderer main thread)")
@@ -197,6 +198,8 @@ def show(r: dict[str, Any]) -> None:
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.portal_profile", description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=16, help="users (default 16; the first is reported apart)")
+    ap.add_argument("--variant", default="default", choices=list(VARIANTS),
+                    help="the box variant (bench/variants.py; default: the box's defaults, the real GUI's)")
     ap.add_argument("--latency-ms", type=int, default=50, help="added to every /cgi reply (default 50)")
     ap.add_argument("--js-profile", action="store_true", help="sample the renderer's main thread (CDP Profiler)")
     ap.add_argument("--json", type=Path, default=None, help="also write the result here")
@@ -205,7 +208,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         ap.error("--n must be at least 2")
     calls = Calls()
     with tempfile.TemporaryDirectory(prefix="ucmauto-profile-") as work:
-        with Stage(Path(work) / "stage", args.n, latency_ms=args.latency_ms) as stage:
+        with Stage(Path(work) / "stage", args.n, latency_ms=args.latency_ms,
+                   switches=box_flags(args.variant, None)) as stage:
             result = asyncio.run(profile_run(stage, args.n, args.js_profile, calls))
     show(result)
     if args.json:
