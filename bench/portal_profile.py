@@ -181,7 +181,8 @@ async def profile_run(stage: Stage, n: int, js_profile: bool, calls: Calls) -> d
 
 
 def show(r: dict[str, Any]) -> None:
-    print(f"{r['users']} users, {r['latency_ms']} ms latency, box switches {r['switches'] or 'defaults'}; first user {r['first_user_s']} s (loads the GUI); "
+    print(f"{r['users']} users, {r['latency_ms']} ms latency, variant {r['variant']} {r['switches']}, load "
+          f"{r['load']['start'][0]}; first user {r['first_user_s']} s (loads the GUI); "
           f"then {r['steady_wall_s_per_user']} s wall and {r['cpu_s_per_user_total']} CPU-s per user; "
           f"all Logged In: {r['all_logged_in']}")
     print(f"\n{'step':16} {'wall':>6} " + " ".join(f"{m[:-8]:>11}" for m in METRICS) + "   (ms per user; renderer main thread)")
@@ -207,10 +208,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.n < 2:
         ap.error("--n must be at least 2")
     calls = Calls()
+    load_start = [round(x, 2) for x in os.getloadavg()]  # a shared machine stretches wall times
     with tempfile.TemporaryDirectory(prefix="ucmauto-profile-") as work:
         with Stage(Path(work) / "stage", args.n, latency_ms=args.latency_ms,
                    switches=box_flags(args.variant, None)) as stage:
             result = asyncio.run(profile_run(stage, args.n, args.js_profile, calls))
+    result.update(variant=args.variant, load={"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]})
     show(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -44,11 +44,20 @@ def variant_targets(v: dict[str, Any], n: int) -> list[dict[str, Any]]:
             verdict("peak_pss_mib", v["enroll"]["peak_pss_mib"], n)]
 
 
+def cpu_per_user(r: Optional[dict[str, Any]]) -> Optional[float]:
+    """CPU seconds the subject's process tree spent per user measured: unlike wall time, hardly
+    moved by other people's load, so it says what a run costs on a shared machine."""
+    if not r or not r.get("cpu"):
+        return None
+    return round(r["cpu"]["subject_cpu_s"] / (r.get("measured_n") or r["n"]), 3)
+
+
 def side_by_side(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per variant: (a) and (b) on the same box, and what the box said."""
     rows = []
     for name, v in result["variants"].items():
         a, b, c, adm = v["enroll"], v.get("naive"), v.get("floor"), v.get("admin_setup")
+        ca, cb = cpu_per_user(a), cpu_per_user(b)
         rows.append({
             "variant": name, "n": a["n"], "concurrency": a["concurrency"],
             "enroll_s_per_user": a["seconds_per_user"], "enroll_peak_pss_mib": a["peak_pss_mib"],
@@ -57,6 +66,8 @@ def side_by_side(result: dict[str, Any]) -> list[dict[str, Any]]:
             "naive_peak_pss_mib": b["peak_pss_mib"] if b else None,
             "speedup_vs_naive": v["ratios"]["speedup_vs_naive"],
             "floor_s_per_user": c["seconds_per_user"] if c else None,
+            "enroll_cpu_s_per_user": ca, "naive_cpu_s_per_user": cb,
+            "naive_over_enroll_cpu": round(cb / ca, 2) if ca and cb else None,
             "admin_setup_s": adm["wall_s"] if adm else None,
             "all_logged_in": all(r["box"]["all_logged_in"] for r in (a, b, c) if r),
             "sessions_left": sum(r["box"]["sessions_left"] for r in (a, b, c) if r),
@@ -103,6 +114,7 @@ def table(result: dict[str, Any]) -> str:
     for s in result["side_by_side"]:
         out += (f"\n  {s['variant']:15} (a) {_f(s['enroll_s_per_user'], '.3f')} s/user, "
                 f"(b) {_f(s['naive_s_per_user'], '.3f')} s/user: {_f(s['speedup_vs_naive'], '.2f')}x; "
+                f"CPU-s/user (a) {_f(s['enroll_cpu_s_per_user'], '.2f')} / (b) {_f(s['naive_cpu_s_per_user'], '.2f')}; "
                 f"peak PSS (a) {_f(s['enroll_peak_pss_mib'], '.0f')} / (b) {_f(s['naive_peak_pss_mib'], '.0f')} MiB; "
                 f"admin-setup {_f(s['admin_setup_s'], '.1f')} s")
     h = result.get("help")

@@ -60,6 +60,7 @@ def test_bench_quick_on_both_variants(tmp_path):
     assert [s["variant"] for s in doc["side_by_side"]] == ["default", "friendly"]
     for s in doc["side_by_side"]:
         assert s["enroll_s_per_user"] > 0 and s["naive_s_per_user"] > 0 and s["speedup_vs_naive"] > 0
+        assert s["enroll_cpu_s_per_user"] > 0 and s["naive_cpu_s_per_user"] > 0  # CPU, hardly moved by load
         assert s["all_logged_in"] and s["sessions_left"] == 0
     assert doc["help"]["ok"] and doc["help"]["median_s"] > 0
     assert {t["target"] for t in doc["targets"]} == {"speedup_vs_naive", "seconds_per_user", "peak_pss_mib",
@@ -91,6 +92,7 @@ def test_portal_profile_reports_every_step(tmp_path):
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     r = json.loads(out.read_text())
     assert r["all_logged_in"] and r["users"] == 3
+    assert r["variant"] == "default" and r["switches"] == {}  # the box's defaults: the real GUI's dropdown
     assert set(r["steps_ms_per_user"]) == {"login", "read", "save", "apply", "wait_logged_in", "logout"}
     assert all(row["wall"] > 0 for row in r["steps_ms_per_user"].values())
     assert r["cpu_s_per_user"].get("browser:renderer", 0) > 0  # the browser's processes were counted
