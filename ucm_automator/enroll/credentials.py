@@ -117,7 +117,7 @@ def _guard(problems: Problems, where: str, fn: Callable, keep: tuple = ()):
     except keep as e:  # the caller handles these itself
         return e
     except UcmautoError as e:
-        problems.add(where, str(e))
+        problems.add(where, str(e), e.exit_code)
         return None
 
 
@@ -141,7 +141,7 @@ def _obtain(entry: Entry, ref: TokenRef, src: Sources, problems: Problems, missi
     """No stored token: a single user may get one right here; a batch reports it."""
     if src.obtain is None or not (ref.dc and ref.client_id):
         hint = "" if src.obtain is None else " (give --zoho-dc and --client-id to get one here)"
-        problems.add(entry.where, f"{missing}{hint}")
+        problems.add(entry.where, f"{missing}{hint}", missing.exit_code)
         return None
     dc = _guard(problems, entry.where, lambda: dcs.resolve(ref.dc, src.settings.zoho_accounts_url))
     client_secret = _guard(problems, entry.where, lambda: _client_secret(entry, ref.client_id, src))

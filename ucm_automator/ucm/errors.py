@@ -53,10 +53,6 @@ class LoginBanned(UcmError):
     exit_code = ExitCode.LOGIN_BANNED
 
 
-class LoginForbidden(UcmError):
-    exit_code = ExitCode.LOGIN_FORBIDDEN
-
-
 class LoginUnknownUser(UcmError):
     exit_code = ExitCode.LOGIN_UNKNOWN_USER
 

@@ -251,16 +251,3 @@ def _cached(rec: TokenRecord, margin_s: float, rejected: Optional[SecretStr]) ->
     if rejected is not None and rec.access_token == rejected.get_secret_value():
         return None
     return AccessToken(secret(rec.access_token), rec.api_domain, rec.access_expires_at or 0, False)
-
-
-# The library entry points other commands (enroll-user) call.
-def get_refresh_token(ref: TokenRef, store: Optional[TokenStore] = None) -> tuple[TokenRecord, SecretStr]:
-    store = store or TokenStore()
-    rec = store.find(ref)
-    return rec, store.refresh_token_of(rec)
-
-
-def ensure_access_token(
-    ref: TokenRef, oauth: ZohoOAuth, store: Optional[TokenStore] = None, **kw: Any
-) -> AccessToken:
-    return (store or TokenStore()).ensure_access_token(ref, oauth, **kw)
