@@ -131,7 +131,7 @@ class KnownHosts:
             raise BadInput(f"could not lock {self.path}.lock within {LOCK_TIMEOUT_S:g} s: another ucmauto holds it, "
                            "or its folder is not writable; fix the folder's permissions or pass another "
                            "--known-hosts") from None
-        except PermissionError as e:
+        except OSError as e:  # e.g. a parent that is a file, a read-only file system
             raise BadInput(f"cannot write {e.filename or self.path} ({e.strerror}); fix the folder's permissions "
                            "or pass another --known-hosts") from None
 

@@ -188,15 +188,21 @@ class TokenStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        private_dir(self.path.parent)
         try:
-            with self._lock:
-                yield
+            private_dir(self.path.parent)
+            self._lock.acquire()
         except Timeout:
             raise BadInput(
-                f"the token store {self.path} stayed locked for {LOCK_TIMEOUT_S:g} s by another "
-                f"process; if no ucmauto runs, delete {self._lock.lock_file}"
+                f"could not lock the token store {self.path} within {LOCK_TIMEOUT_S:g} s: another ucmauto holds "
+                f"it, or {self.path.parent} is not writable; if no ucmauto runs, fix the folder or delete "
+                f"{self._lock.lock_file}"
             ) from None
+        except OSError as e:
+            raise BadInput(f"cannot write {e.filename or self.path} ({e.strerror}); fix the folder or use --store") from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _write(self, recs: list[TokenRecord]) -> None:
         """Atomic: a crash leaves either the old file or the new one, never half of one."""
