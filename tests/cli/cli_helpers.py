@@ -61,12 +61,13 @@ class Cli:
         return subprocess.Popen(self.argv(*args), cwd=self.tmp, env=self.env(**extra), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def store_token(self, ext: str) -> None:
-        """A stored token for `ext` (never sent anywhere: the runs here stop before Zoho)."""
+    def store_token(self, ext: str, raw: str = "", accounts_url: str = "https://accounts.zoho.com",
+                    api_domain: str = "https://www.zohoapis.com") -> None:
+        """A stored token for `ext` (by default a made-up one: for runs that stop before Zoho)."""
         TokenStore(self.home / "config" / "ucmauto" / "tokens.json").save(TokenRecord(
             dc="us", client_id=US, user=f"user{ext}@example.com", name=ext, user_name=f"User {ext}",
-            accounts_url="https://accounts.zoho.com", api_domain="https://www.zohoapis.com",
-            scopes="ZohoCRM.users.ALL", created_at=time.time()), SecretStr(f"1000.stored-{ext}-refresh"))
+            accounts_url=accounts_url, api_domain=api_domain, scopes="ZohoCRM.users.ALL",
+            created_at=time.time()), SecretStr(raw or f"1000.stored-{ext}-refresh"))
 
     def logins(self) -> int:
         return int(self.box.state()["counters"]["global"]["logins"])
