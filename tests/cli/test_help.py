@@ -99,3 +99,15 @@ def test_completion_installs_for_zsh(tmp_path):
                                            "_TYPER_COMPLETE_ARGS": "ucmauto tok"},
                          capture_output=True, text=True, timeout=60)
     assert '"token"' in ask.stdout and "admin-setup" not in ask.stdout, ask.stdout
+
+
+def test_json_keys_are_documented():
+    from ucm_automator.cli.status import as_json as status_json
+    from ucm_automator.enroll.report import as_json as enroll_json
+    from ucm_automator.enroll.run import Report
+    from ucm_automator.enroll.status import StatusReport
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "json.md").read_text()
+    keys = [*status_json(StatusReport("https://x:8089")), *enroll_json(Report("u", "b", None, False, [])),
+            "check", "state", "exit_code", "code", "message", "error"]
+    assert [k for k in keys if f"`{k}`" not in doc] == []
