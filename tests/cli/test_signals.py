@@ -48,18 +48,16 @@ def test_signal_during_a_box_run_cancels_it(box, tmp_path, sig):
     cli = Cli(box, tmp_path)
     box.control(latency_ms=1500)  # the run is still logged in when the signal comes
     proc = cli.start("status", "1001", "1002", UCMAUTO_ADMIN_PASSWORD=box.password("admin"))
-    box.wait_for(lambda st: st["counters"]["global"]["logins"] >= 1, timeout=90, what="the admin logged in")
+    # logged in and reading (a signal while the login's reply is still in flight is another case)
+    box.wait_for(lambda st: st["counters"]["actions"].get("getCRMSettings", 0) >= 1, timeout=90,
+                 what="the admin reading the CRM page")
     code, err, took = _stop(proc, sig)
     assert code == CODES[sig][0], err
     lines = [ln for ln in err.splitlines() if ln.startswith("ucmauto: ")]
     assert len(lines) == 1 and CODES[sig][1] in lines[0], err
     assert "Traceback" not in err
     assert took < GRACE_S + 5  # bounded: cancellation, not a hang on a slow box
-    try:
-        cli.assert_no_session_left()
-    except TimeoutError:
-        # The driver logs out on cancellation with issue #12 (lead: ucm/driver.py); remove this once merged.
-        pytest.xfail("the session stays open until the driver logs out on cancellation (#12)")
+    cli.assert_no_session_left()  # the driver logged out on the way out (ucm/gui.py, bounded)
 
 
 def test_enroll_dry_run_interrupted_mentions_no_journal(box, zoho, tmp_path):
@@ -74,8 +72,8 @@ def test_enroll_dry_run_interrupted_mentions_no_journal(box, zoho, tmp_path):
     box.control(latency_ms=1500)
     proc = cli.start("enroll", "--file", str(inv), "--dry-run", PW1001=box.password("1001"),
                      UCMAUTO_ZOHO_CLIENT_SECRET=zoho.client_secret(US, "us"))
-    box.wait_for(lambda st: st["counters"]["global"]["logins"] >= 1 or proc.poll() is not None, timeout=90,
-                 what="1001 logged in")
+    box.wait_for(lambda st: st["counters"]["actions"].get("getCRMUserSettings", 0) >= 1 or proc.poll() is not None,
+                 timeout=90, what="1001 reading its page")
     assert proc.poll() is None, proc.communicate()
     code, err, _took = _stop(proc, signal.SIGTERM)
     assert code == ExitCode.TERMINATED, err
@@ -86,4 +84,6 @@ def test_enroll_dry_run_interrupted_mentions_no_journal(box, zoho, tmp_path):
     try:
         cli.assert_no_session_left()
     except TimeoutError:
-        pytest.xfail("the session stays open until the portal logs out on cancellation (#12)")
+        # Seen 2026-11-30 after #12's gui.close: the portal's logout click gets no reply within 5 s when
+        # the cancel lands while its page loads (box latency 1.5 s). Lead's (ucm/gui.py); remove once fixed.
+        pytest.xfail(f"session left open after a cancelled portal read: {box.state()['sessions_by_user']}")
