@@ -58,8 +58,9 @@ class Cli:
         return Result(p.returncode, p.stdout, p.stderr)
 
     def start(self, *args: str, **extra: str) -> subprocess.Popen:
+        """Started in its own process group, as a shell's job is: Ctrl-C signals the whole group."""
         return subprocess.Popen(self.argv(*args), cwd=self.tmp, env=self.env(**extra), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
     def store_token(self, ext: str, raw: str = "", accounts_url: str = "https://accounts.zoho.com",
                     api_domain: str = "https://www.zohoapis.com") -> None:

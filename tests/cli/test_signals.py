@@ -3,6 +3,7 @@ same cancellation path (so the drivers' cleanup runs), whatever the command was 
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -17,8 +18,13 @@ CODES = {signal.SIGTERM: (ExitCode.TERMINATED, "stopped by SIGTERM"),
 
 
 def _stop(proc, sig: signal.Signals) -> tuple[int, str, float]:
+    """SIGINT as Ctrl-C sends it: to the whole job (Playwright's driver and the browser too);
+    SIGTERM as `kill PID` or a service manager's stop does: to ucmauto."""
     started = time.monotonic()
-    proc.send_signal(sig)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
     _out, err = proc.communicate(timeout=GRACE_S + 30)
     return proc.returncode, err, time.monotonic() - started
 

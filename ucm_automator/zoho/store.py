@@ -198,7 +198,7 @@ class TokenStore:
                 f"{self._lock.lock_file}"
             ) from None
         except OSError as e:
-            raise BadInput(f"cannot write {e.filename or self.path} ({e.strerror}); fix the folder or use --store") from None
+            raise BadInput(f"cannot write the token store {self.path} ({e.strerror}); fix it or use --store") from None
         try:
             yield
         finally:
