@@ -58,10 +58,7 @@ def check_env() -> None:
 
 def launch_options(headless: bool = True) -> dict:
     """Keyword arguments for `playwright.chromium.launch()`."""
-    # handle_sigint off: Ctrl-C in a terminal reaches the whole process group, Playwright's driver
-    # too, which would close the browser under us; ucmauto cancels, logs out, then closes it itself
-    # (cli/cancel.py). The driver ignores SIGINT otherwise, and exits when ucmauto does.
-    opts: dict = {"headless": headless, "args": list(LAUNCH_ARGS), "handle_sigint": False}
+    opts: dict = {"headless": headless, "args": list(LAUNCH_ARGS)}
     path = find_browser()
     if path:
         opts["executable_path"] = path
