@@ -87,9 +87,4 @@ def test_enroll_dry_run_interrupted_mentions_no_journal(box, zoho, tmp_path):
     assert line == ["ucmauto: stopped by SIGTERM; nothing was changed (dry run)"], err
     assert "journal" not in err
     assert box.state()["counters"]["global"]["saves"] == {}
-    try:
-        cli.assert_no_session_left()
-    except TimeoutError:
-        # Seen 2026-11-30 after #12's gui.close: the portal's logout click gets no reply within 5 s when
-        # the cancel lands while its page loads (box latency 1.5 s). Lead's (ucm/gui.py); remove once fixed.
-        pytest.xfail(f"session left open after a cancelled portal read: {box.state()['sessions_by_user']}")
+    cli.assert_no_session_left()  # the portal logged out on the way out
