@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ucm_automator import browser
-from ucm_automator.cli.options import (AdminPwOpt, AdminUserOpt, ArtifactsOpt, ConfigOpt, DryRunOpt, FingerprintOpt,
+from ucm_automator.cli.options import (browser_check, AdminPwOpt, AdminUserOpt, ArtifactsOpt, ConfigOpt, DryRunOpt, FingerprintOpt,
                                        InsecureOpt, JsonOpt, KnownHostsOpt, LookupsOpt, NoInputOpt, ProfileOpt,
                                        ServerOpt, TimeoutOpt, TraceOpt, UcmOpt, UnknownOpt, asker, command, settings,
                                        terminal)
@@ -63,7 +62,7 @@ def admin_setup(
                  add_unknown=add_unknown, profile=profile, fingerprint=fingerprint, insecure=insecure,
                  known_hosts=known_hosts, artifacts_dir=artifacts_dir, timeout_s=timeout)
     ucm_url(s)
-    browser.check_env()
+    browser_check()
     admin_want(s, load_profile(s.profile))  # the request is checked before any password or contact
     interactive = term.interactive and not no_input
     password = admin_password(s, admin_password_file, interactive)

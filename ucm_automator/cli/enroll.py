@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ucm_automator import browser
-from ucm_automator.cli.options import (AccountsOpt, AdminPwOpt, AdminUserOpt, AllOpt, ArtifactsOpt, BatchOpt,
+from ucm_automator.cli.options import (browser_check, AccountsOpt, AdminPwOpt, AdminUserOpt, AllOpt, ArtifactsOpt, BatchOpt,
                                        ClientIdOpt, ConcurrencyOpt, ConfigOpt, DcOpt, DryRunOpt, FileOpt,
                                        FingerprintOpt, ForceOpt, InsecureOpt, JournalOpt, JsonOpt, KnownHostsOpt,
                                        LoginWaitOpt, NoInputOpt, OptPath, PasswordFileOpt, ProfileOpt, RedirectOpt,
@@ -182,7 +181,7 @@ def _run(c: Common, s: Settings, entries: list[Entry], what: str, *, single: boo
 
     term = terminal(c.json_out)
     texts = load_profile(s.profile).user_crm.status  # a bad --profile is named before any secret is asked
-    browser.check_env()
+    browser_check()
     interactive = term.interactive and not c.no_input
     store = TokenStore(s.token_store)
     obtain = None if get_token == "never" else obtainer(

@@ -184,3 +184,10 @@ def settings(config: OptPath, **flags: Any) -> Any:
 def asker(interactive: bool) -> Callable[[str], bool]:
     """A yes/no question on the terminal; without one, every answer is no."""
     return lambda question: interactive and typer.confirm(question, default=False, err=True)
+
+
+def browser_check() -> None:
+    """$UCMAUTO_BROWSER names an executable (before any login; imported here to keep --help light)."""
+    from ucm_automator.browser import check_env
+
+    check_env()

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ucm_automator import browser
 from ucm_automator.cli.enroll import default_inventory, single_entry
-from ucm_automator.cli.options import (AdminPwOpt, AdminUserOpt, AllOpt, ArtifactsOpt, ConcurrencyOpt, ConfigOpt,
+from ucm_automator.cli.options import (browser_check, AdminPwOpt, AdminUserOpt, AllOpt, ArtifactsOpt, ConcurrencyOpt, ConfigOpt,
                                        FileOpt, FingerprintOpt, InsecureOpt, JsonOpt, KnownHostsOpt, NoInputOpt,
                                        PasswordFileOpt, ProfileOpt, TimeoutOpt, UcmOpt, asker, command, settings,
                                        terminal)
@@ -95,7 +94,7 @@ def _read(s, term: Terminal, who: list[str], all_users: bool, file: Optional[Pat
     from ucm_automator.zoho.store import TokenStore
 
     url, prof = ucm_url(s), load_profile(s.profile)
-    browser.check_env()
+    browser_check()
     interactive = term.interactive and not no_input
     entries = _entries(who, all_users, file)
     passwords, admin = {}, None

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Union
 
 import typer
 
-from ucm_automator.cli import prompts
 from ucm_automator.cli import token_output as out
 from ucm_automator.cli.options import (AccountsOpt, ClientFilterOpt, ClientIdOpt, ConfigOpt, DcFilterOpt, DcOpt,
                                        JsonOpt, NameOpt, NoInputOpt, RedirectOpt, ScopesOpt, SecretFileOpt, StoreOpt,
@@ -130,6 +129,8 @@ def exchange(
     oauth = _oauth(dc, cid, _client_secret(cid, client_secret_file, no_input), s)
     if sys.stdin.isatty():
         term.info(out.self_client_hint(dc, s.zoho_scopes))
+    from ucm_automator.cli import prompts
+
     code = prompts.grant_code_reader(no_input)()
     outcome = exchange_and_save(oauth, code, _store(s, store), redirect_uri=s.zoho_redirect_uri,
                                 name=name or "", use_keyring=keyring)
@@ -168,6 +169,8 @@ def authorize(
     else:
         used = s.zoho_redirect_uri
         out.show_auth_url(term, authflow.auth_url(dc, cid, s.zoho_scopes, used, state), no_browser)
+        from ucm_automator.cli import prompts
+
         params = authflow.params_from_redirect(prompts.redirect_reader(no_input)())
     code, where = authflow.code_from_redirect(params, state, dc, s.zoho_accounts_url)
     oauth = _oauth(where, cid, client_secret, s)
