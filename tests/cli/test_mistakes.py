@@ -28,6 +28,8 @@ MISTAKES: list[tuple[str, tuple[str, ...], dict[str, str], ExitCode, str]] = [
      "is not an executable file"),
     ("inventory missing", ("enroll", "--file", "{tmp}/nope.csv"), {}, ExitCode.NOT_FOUND,
      "inventory file"),
+    ("--all's inventory from the environment missing", ("enroll", "--all"), {"UCMAUTO_INVENTORY": "{tmp}/nope.csv"},
+     ExitCode.NOT_FOUND, "nope.csv does not exist"),
     ("inventory missing, enroll-user", ("enroll-user", "alice", "--file", "{tmp}/nope.toml"), {},
      ExitCode.NOT_FOUND, "does not exist"),
     ("password file missing", ("enroll-user", "1001", "--zoho-dc", "us", "--client-id", "1000.DEMOCLIENTUS",

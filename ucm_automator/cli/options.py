@@ -64,8 +64,9 @@ TraceOpt = Annotated[bool, _opt("--trace", help="Keep a Playwright trace in the 
                                 "(it holds passwords!).")]
 
 # ---- users -------------------------------------------------------------------------------------
+# not envvar=: $UCMAUTO_INVENTORY is the default inventory (--all, names), not a given --file
 FileOpt = Annotated[OptPath, _opt("--file", "-f", help="Inventory: TOML ([[users]] tables) or CSV (default "
-                                  "users.toml in the config dir).", env="UCMAUTO_INVENTORY")]
+                                  "$UCMAUTO_INVENTORY, else users.toml in the config dir).")]
 AllOpt = Annotated[bool, _opt("--all", help="Every user of the default inventory.")]
 PasswordFileOpt = Annotated[OptPath, _opt(
     "--password-file", env="UCMAUTO_USER_PASSWORD_FILE",
