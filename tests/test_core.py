@@ -66,7 +66,7 @@ def test_secret_from_file_env_and_missing(tmp_path, monkeypatch):
         assert "UCMAUTO_TEST_PW" not in os.environ
     assert os.environ["UCMAUTO_TEST_PW"] == "from-env-secret"  # and back for this process
     with pytest.raises(SecretMissing) as e:
-        resolve_secret("admin password", env="UCMAUTO_TEST_UNSET_PW", prompt="pw", interactive=False)
+        resolve_secret("admin password", env="UCMAUTO_TEST_UNSET_PW", prompt="pw", ask=None)
     assert e.value.exit_code == ExitCode.SECRET_MISSING and "$UCMAUTO_TEST_UNSET_PW" in str(e.value)
     with pytest.raises(NotFound, match="does not exist"):
         resolve_secret("admin password", file=tmp_path / "nope")

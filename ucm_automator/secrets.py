@@ -11,7 +11,6 @@ a child is started, and puts it back.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import os
 import stat
@@ -19,7 +18,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pydantic import SecretStr
 
@@ -109,10 +108,11 @@ def resolve_secret(
     keyring_service: str | None = None,
     keyring_user: str | None = None,
     prompt: str | None = None,
-    interactive: bool = True,
+    ask: Callable[[str], str] | None = None,
     hint: str = "",
 ) -> Resolved:
-    """First of: file, env var, keyring, hidden prompt (only on a terminal)."""
+    """First of: file, env var, keyring, and a hidden prompt through `ask` (the command line's, on a
+    terminal; None: no one to ask)."""
     if file is not None:
         return Resolved(read_secret_file(file, what), f"file {file}")
     if env and env_secret(env):
@@ -121,8 +121,8 @@ def resolve_secret(
         value = keyring_get(keyring_service, keyring_user)
         if value:
             return Resolved(secret(value), f"keyring {keyring_service}")
-    if prompt and interactive and sys.stdin.isatty():
-        value = getpass.getpass(f"{prompt}: ")
+    if prompt and ask is not None and sys.stdin.isatty():
+        value = ask(prompt)
         if not value:
             raise SecretMissing(f"no {what} entered; run again and type it at the prompt")
         return Resolved(secret(value), "prompt")

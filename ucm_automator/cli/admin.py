@@ -79,12 +79,13 @@ def admin_setup(
 
 def admin_password(s: Settings, file: object, interactive: bool, why: str = ""):  # -> SecretStr
     """The UCM admin password: file, $UCMAUTO_ADMIN_PASSWORD, keyring, or a hidden prompt."""
+    from ucm_automator.cli.prompts import hidden_prompt
     from ucm_automator.secrets import resolve_secret
 
     got = resolve_secret("UCM admin password", file=file, env="UCMAUTO_ADMIN_PASSWORD",  # type: ignore[arg-type]
                          keyring_service="ucmauto-ucm", keyring_user=f"{s.admin_user}@{s.ucm}",
                          prompt=f"Password of UCM user '{s.admin_user}' (hidden{why})",
-                         interactive=interactive, hint="--admin-password-file")
+                         ask=hidden_prompt(interactive), hint="--admin-password-file")
     log.info("UCM admin password: from %s", got.source)
     return got.value
 

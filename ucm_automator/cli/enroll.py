@@ -190,7 +190,7 @@ def _run(c: Common, s: Settings, entries: list[Entry], what: str, *, single: boo
                                             "first"),
         read_redirect=prompts.redirect_reader(c.no_input))
     sources = Sources(s, store, client_secret_file=c.client_secret_file, password_file=password_file,
-                      single=single, interactive=interactive, obtain=obtain)
+                      single=single, ask=prompts.hidden_prompt(interactive), obtain=obtain)
     portal = PortalOptions(retries=max(3, s.rate_limit_retries), rate_limit_wait_s=s.rate_limit_backoff_s)
     opts = BatchOptions(concurrency=concurrency or default_concurrency(), login_wait_s=c.login_wait,
                         dry_run=c.dry_run, force=c.force, admin_user=s.admin_user, portal=portal,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Callable
+from typing import Callable, Optional
 
 from pydantic import SecretStr
 
@@ -17,6 +17,11 @@ from ucm_automator.redact import secret
 
 def hidden(prompt: str) -> str:
     return getpass.getpass(f"{prompt}: ")
+
+
+def hidden_prompt(interactive: bool) -> Optional[Callable[[str], str]]:
+    """What secrets.resolve_secret may ask with: a hidden prompt, or nothing (--no-input, no terminal)."""
+    return hidden if interactive else None
 
 
 def _read(prompt: str, no_input: bool, missing: str, piped_hint: str) -> str:

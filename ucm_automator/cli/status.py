@@ -85,6 +85,7 @@ def _read(s, term: Terminal, who: list[str], all_users: bool, file: Optional[Pat
           password_file: Optional[Path], no_input: bool, concurrency: Optional[int],
           admin_password_file: Optional[Path]) -> tuple[StatusReport, FirmwareProfile]:
     from ucm_automator.cli.admin import admin_password
+    from ucm_automator.cli.prompts import hidden_prompt
     from ucm_automator.enroll.batch import default_concurrency
     from ucm_automator.enroll.credentials import Sources, user_password
     from ucm_automator.enroll.inventory import Problems
@@ -103,7 +104,7 @@ def _read(s, term: Terminal, who: list[str], all_users: bool, file: Optional[Pat
             raise Usage("--no-admin reads the users' own pages: name users, or give --all or --file")
         problems = Problems()
         src = Sources(s, TokenStore(s.token_store), password_file=password_file, single=len(entries) == 1,
-                      interactive=interactive)
+                      ask=hidden_prompt(interactive))
         for e in entries:
             try:
                 passwords[e.extension] = user_password(e, src)

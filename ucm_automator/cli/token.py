@@ -72,6 +72,7 @@ def _client_id(settings: Settings) -> str:
 
 
 def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> SecretStr:
+    from ucm_automator.cli.prompts import hidden_prompt
     from ucm_automator.secrets import resolve_secret
 
     got = resolve_secret(
@@ -81,7 +82,7 @@ def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> Secr
         keyring_service="ucmauto-zoho-client",
         keyring_user=client_id,
         prompt="Zoho client secret (hidden)",
-        interactive=not no_input,
+        ask=hidden_prompt(not no_input),
         hint="--client-secret-file",
     )
     log.info("Zoho client secret: from %s", got.source)
