@@ -1,0 +1,85 @@
+"""admin-setup, a small enrolment, status and re-runs on the antd 3 and antd 4 GUI builds: the tool
+works from what each antd shows, and the box ends as it would on antd 5."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+EXTS = ["1001", "1002", "1003"]
+ADMIN_ARGS = ["--server-address", "us", "--lookups", "leads,contacts", "--add-unknown", "leads"]
+WANT_ADMIN = {"crm_module": "zohov2", "crm_addr": "zoho.com", "number_add": "leads",
+              "first_search": "leads", "second_search": "contacts", "third_search": ""}
+
+
+def test_served_gui_is_the_builds_own(env, page: Page):
+    """The DOM is that antd major's own: its Select, its menu, its form errors."""
+    box = env.box
+    assert env.state()["switches"]["antd"] == box.antd
+    page.goto(box.url + "/login")
+    page.get_by_placeholder("Please enter the username").fill("admin")
+    page.get_by_placeholder("Please enter the password").fill(box.password("admin"))
+    page.get_by_role("button", name="Login").click()
+    expect(page.locator(".ant-menu-submenu").first).to_be_visible()
+    page.goto(box.url + "/value-added-features/crm")
+    row = page.locator(".ant-form-item", has_text="CRM System")
+    expect(row.get_by_title("Disabled")).to_be_visible()
+    if box.antd == 3:  # a div role=combobox, no input inside it
+        expect(row.locator(".ant-select-selection[role=combobox]")).to_have_count(1)
+        expect(row.locator("input")).to_have_count(0)
+    else:  # antd 4: a search input role=combobox inside .ant-select-selector
+        expect(row.locator(".ant-select-selector input[role=combobox]")).to_have_count(1)
+    row.get_by_role("combobox").click(force=True)  # antd 4 draws the chosen text over its input
+    page.locator(".ant-select-dropdown:visible").get_by_text("Zoho CRM (v2 API)", exact=True).filter(visible=True).click()
+    page.get_by_role("button", name="Save").click()
+    required = page.locator(".ant-form-item", has_text="CRM Server Address").get_by_text("This field is required")
+    expect(required).to_be_visible()
+    if box.antd == 3:  # only the text under the field: no role=alert, no aria-invalid
+        expect(page.locator("form [role=alert]")).to_have_count(0)
+        expect(page.locator("form [aria-invalid]")).to_have_count(0)
+    else:
+        expect(page.locator("form [role=alert]").first).to_be_visible()
+    page.goto(box.url + "/login")  # the SPA's own logout is not needed: end the session over /cgi
+    box.control(expire_sessions=True)
+
+
+def test_core_scenarios(env):
+    admin_pw = env.password("admin")
+    first = env.run("admin-setup", *ADMIN_ARGS, "--no-input", "--json", UCMAUTO_ADMIN_PASSWORD=admin_pw)
+    assert first.rc == 0, first.err
+    assert first.json()["changed"] is True
+    st = env.state()
+    assert st["admin_crm"]["saved"] == WANT_ADMIN and st["admin_crm"]["applied"] == WANT_ADMIN
+    assert st["need_apply"] is False and st["sessions"] == 0
+
+    for ext in EXTS:
+        env.token(ext)
+    inv = env.inventory(EXTS)
+    r = env.run("enroll", "--file", str(inv), "--json")
+    assert r.rc == 0, r.err
+    doc = r.json()
+    assert doc["summary"]["users"] == 3 and doc["summary"]["failed"] == 0 and doc["summary"]["changed"] == 3
+    st = env.state()
+    for ext in EXTS:
+        u = st["users"][ext]
+        assert u["login_status"] == "login", (ext, u["last_login_error"])
+        assert u["crm"]["saved"] == u["crm"]["applied"]
+        assert u["crm"]["applied"]["refresh_token"] == env.tokens[ext]  # each user's own token
+    assert st["sessions"] == 0
+    r.assert_no(env.client_secret, *env.tokens.values(), *(env.password(e) for e in EXTS))
+
+    status = env.run("status", "--file", str(inv), "--json", UCMAUTO_ADMIN_PASSWORD=admin_pw)
+    assert status.rc == 0, status.err
+    users = {u["extension"]: u for u in status.json()["users"]}
+    assert all(users[ext]["login_status"] == "login" for ext in EXTS)
+    assert env.state()["sessions"] == 0
+
+    saves = {ext: env.saves(ext) for ext in EXTS}
+    again = env.run("enroll", "--file", str(inv), "--json")
+    assert again.rc == 0, again.err
+    assert again.json()["summary"]["changed"] == 0
+    admin_again = env.run("admin-setup", *ADMIN_ARGS, "--no-input", UCMAUTO_ADMIN_PASSWORD=admin_pw)
+    assert admin_again.rc == 0 and "unchanged" in admin_again.out, admin_again.err
+    st = env.state()
+    assert {ext: env.saves(ext) for ext in EXTS} == saves  # no second Save
+    assert st["counters"]["global"]["saves"].get("updateCRMSettings") == 1
+    assert st["sessions"] == 0
