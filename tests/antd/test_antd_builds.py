@@ -83,3 +83,41 @@ def test_core_scenarios(env):
     assert {ext: env.saves(ext) for ext in EXTS} == saves  # no second Save
     assert st["counters"]["global"]["saves"].get("updateCRMSettings") == 1
     assert st["sessions"] == 0
+
+
+def test_a_refused_field_is_seen_and_named_on_every_build(env, browser_type_launch_args):
+    """The page objects see a field the form refuses from what the build shows (antd 3: only the
+    text under the field) and name its message. Driven through the async page objects."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from ucm_automator.ucm.pages.admin_crm import AdminCrmPage
+    from ucm_automator.ucm.pages.shell import Shell
+    from ucm_automator.ucm.profile import load_profile
+
+    box, profile = env.box, load_profile()
+
+    async def run() -> tuple[int, str]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(**browser_type_launch_args)
+            try:
+                pg = await (await browser.new_context(ignore_https_errors=True, base_url=box.url)).new_page()
+                await pg.goto(box.url + "/login")
+                await pg.get_by_placeholder(profile.login.username_placeholder).fill("admin")
+                await pg.get_by_placeholder(profile.login.password_placeholder).fill(box.password("admin"))
+                await pg.get_by_role("button", name=profile.buttons.login).click()
+                await pg.wait_for_url("**/system-status/**")
+                crm = AdminCrmPage(pg, profile, Shell(pg, profile, 10_000), 10_000)
+                await crm.open()
+                await crm._choose(profile.admin_crm.labels.crm_system, "Zoho CRM (v2 API)")
+                await crm.save_button.click()  # no server address chosen: the form refuses
+                await crm.invalid.first.wait_for(state="visible", timeout=10_000)
+                return await crm.invalid.count(), await crm.form_errors()
+            finally:
+                await browser.close()
+
+    count, errors = asyncio.run(run())
+    assert count >= 1 and "This field is required." in errors
+    assert env.state()["counters"]["global"]["saves"] == {}  # nothing was sent
+    box.control(expire_sessions=True)

@@ -73,6 +73,24 @@ async def find_row(page: Page, label: str, where: str, timeout_ms: float) -> Loc
     return row
 
 
+# ---- form errors -------------------------------------------------------------------------
+
+# A field the form refuses: antd 4/5 mark its control aria-invalid and the message role=alert;
+# antd 2/3 do neither and only show the message under the field. Every antd major names that
+# message element "explain" inside a row marked "has-error", so that is the fallback.
+_UNDER_FIELD = "form [class*='has-error'] [class*='explain']"
+
+
+def refused_fields(page: Page) -> Locator:
+    """The visible marks of fields the form refuses (aria-invalid, or the error text under one)."""
+    return page.locator(f"form [aria-invalid='true'], {_UNDER_FIELD}").filter(visible=True)
+
+
+async def field_errors(page: Page) -> list[str]:
+    """The messages shown under refused fields (role=alert where antd sets it)."""
+    return await visible_texts(page.locator("form [role=alert]")) or await visible_texts(page.locator(_UNDER_FIELD))
+
+
 # ---- antd Select -------------------------------------------------------------------------
 
 _SHOWN_JS = """combo => {
