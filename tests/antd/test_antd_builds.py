@@ -3,6 +3,7 @@ works from what each antd shows, and the box ends as it would on antd 5."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 EXTS = ["1001", "1002", "1003"]
@@ -121,3 +122,28 @@ def test_a_refused_field_is_seen_and_named_on_every_build(env, browser_type_laun
     assert count >= 1 and "This field is required." in errors
     assert env.state()["counters"]["global"]["saves"] == {}  # nothing was sent
     box.control(expire_sessions=True)
+
+
+def test_a_wrong_antd_hint_in_the_profile_only_costs_a_retry(env, tmp_path):
+    """gui.antd is a hint: a profile claiming antd 2 (Transfer adds at the bottom) on a build that
+    adds at the top still ends with the wanted lookup order, read back from the GUI."""
+    profile = tmp_path / "antd2.toml"
+    profile.write_text('[gui]\nantd = 2\n')
+    r = env.run("admin-setup", "--server-address", "us", "--lookups", "accounts,leads,contacts",
+                "--add-unknown", "accounts", "--no-input", "--profile", str(profile),
+                UCMAUTO_ADMIN_PASSWORD=env.password("admin"))
+    assert r.rc == 0, r.err
+    saved = env.state()["admin_crm"]["saved"]
+    assert [saved["first_search"], saved["second_search"], saved["third_search"]] == ["accounts", "leads", "contacts"]
+    assert env.state()["sessions"] == 0
+
+
+def test_a_profile_antd_outside_two_to_five_is_bad_input(tmp_path):
+    from ucm_automator.errors import BadInput
+    from ucm_automator.ucm.profile import load_profile
+
+    profile = tmp_path / "antd9.toml"
+    profile.write_text('[gui]\nantd = 9\n')
+    with pytest.raises(BadInput, match="gui.antd"):
+        load_profile(str(profile))
+    assert load_profile().gui.antd == "detect"

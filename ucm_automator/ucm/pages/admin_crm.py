@@ -95,7 +95,7 @@ class AdminCrmPage:
     async def _transfer(self) -> Transfer:
         lab = self.labels
         t = Transfer(self.page, await self._row(lab.lookups), lab.available, lab.selected, lab.lookups,
-                     self.timeout_ms)
+                     self.timeout_ms, adds_at_top=self.profile.gui.transfer_adds_at_top())
         await t.ready(WHERE)
         return t
 

@@ -172,8 +172,10 @@ async def choose(page: Page, row: Locator, wanted: str, field: str, timeout_ms: 
 class Transfer:
     """The two lists of a Transfer, found by their column titles inside a form row."""
 
-    def __init__(self, page: Page, row: Locator, left: str, right: str, field: str, timeout_ms: float):
+    def __init__(self, page: Page, row: Locator, left: str, right: str, field: str, timeout_ms: float,
+                 adds_at_top: Optional[bool] = None):
         self.page, self.field, self.timeout_ms = page, field, timeout_ms
+        self.adds_at_top = adds_at_top  # the profile's hint; None: try antd 3+'s way first
         self.left_title, self.right_title = left, right
         lt, rt = xpath_literal(left), xpath_literal(right)
         title = row.get_by_text(left, exact=True).first
@@ -228,14 +230,16 @@ class Transfer:
         if await self.selected() == wanted:
             return False
         await self._clear()
-        # antd 4/5 put moved items at the TOP, older ones at the bottom: add the last wanted
-        # item first, and switch to forward order if the second one lands at the bottom
-        order: Optional[list[str]] = list(reversed(wanted))
+        # antd 3/4/5 put moved items at the TOP, antd 2 at the bottom: add the last wanted item
+        # first, and switch to forward order if the second one lands at the bottom (or the other
+        # way round when the profile says the GUI adds at the bottom)
+        top_first = self.adds_at_top is not False
+        order = list(reversed(wanted)) if top_first else list(wanted)
         for i, text in enumerate(order):
             now = await self._add(text)
-            if i == 1 and now[0] != text:
+            if i == 1 and (now[0] if top_first else now[-1]) != text:
                 await self._clear()
-                for again in wanted:
+                for again in (wanted if top_first else reversed(wanted)):
                     await self._add(again)
                 break
         final = await self.selected()
