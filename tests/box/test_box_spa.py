@@ -69,13 +69,17 @@ def test_user_page_copes_with_every_no_record_shape(page: Page, box: BoxProcess)
             page.goto(box.url + "/user-value-added-features/userCrmUserSettings")
         assert got.value.json()["response"].get("extension", "missing") == \
             {"empty_dict": {}, "missing": "missing", "empty_list": []}[shape]
+        expect(page.locator(".ant-spin-spinning")).to_have_count(0)  # both reads shown: the form is filled
         expect(page.get_by_label("Enable CRM")).not_to_be_checked()
         page.get_by_label("Enable CRM").check()
         for label, value in (("Client ID", "1000.ID"), ("Client Secret", "sec"), ("Refresh Token", "1000.rt")):
             page.get_by_label(label).fill(value)
-        with page.expect_response(lambda r: "CRMUserSettings" in (r.request.post_data or "")
-                                  and "enable_crm" in (r.request.post_data or "")) as saved:
-            page.get_by_role("button", name="Save").click()
+        # the page reads the record again after its save: wait for that too, so that the next round's
+        # wait cannot catch it
+        with page.expect_response(lambda r: "getCRMUserSettings" in (r.request.post_data or "")):
+            with page.expect_response(lambda r: "CRMUserSettings" in (r.request.post_data or "")
+                                      and "enable_crm" in (r.request.post_data or "")) as saved:
+                page.get_by_role("button", name="Save").click()
         assert "action=addCRMUserSettings" in saved.value.request.post_data, shape  # empty = no record yet
         assert saved.value.json()["status"] == 0
         assert box.state()["users"]["1001"]["crm"]["saved"]["client_id"] == "1000.ID"
