@@ -27,10 +27,8 @@ def zoho_server():
 
 @pytest.fixture(scope="module", params=[3, 4], ids=["antd3", "antd4"])
 def antd_box(request, zoho_server):
-    # logout_style link: the tool does not hover the user-name banner yet (box phase 1); the
-    # dropdown itself is checked by tests/box on every build
-    with start_box(antd=request.param, zoho_url=zoho_server.url, crm_login_delay_ms=100,
-                   logout_style="link") as b:
+    # Logout is the real GUI's hover menu on the user name (the box's default logout_style)
+    with start_box(antd=request.param, zoho_url=zoho_server.url, crm_login_delay_ms=100) as b:
         b.antd = request.param
         yield b
 

@@ -90,6 +90,7 @@ def test_a_refused_field_is_seen_and_named_on_every_build(env, browser_type_laun
     """The page objects see a field the form refuses from what the build shows (antd 3: only the
     text under the field) and name its message. Driven through the async page objects."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from playwright.async_api import async_playwright
 
@@ -118,7 +119,9 @@ def test_a_refused_field_is_seen_and_named_on_every_build(env, browser_type_laun
             finally:
                 await browser.close()
 
-    count, errors = asyncio.run(run())
+    # a thread of its own: the sync Playwright of the other tests keeps an event loop on this one
+    with ThreadPoolExecutor(1) as pool:
+        count, errors = pool.submit(asyncio.run, run()).result()
     assert count >= 1 and "This field is required." in errors
     assert env.state()["counters"]["global"]["saves"] == {}  # nothing was sent
     box.control(expire_sessions=True)
