@@ -1,4 +1,4 @@
-"""The core scenarios on the box's older antd builds: one box (and one fake Zoho) per build, the CLI
+"""The core scenarios on the box's older antd builds (2, 3, 4): one box (and one fake Zoho) per build, the CLI
 run as a real process with a real browser, as in tests/enroll. No mocks."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def zoho_server():
         yield z
 
 
-@pytest.fixture(scope="module", params=[3, 4], ids=["antd3", "antd4"])
+@pytest.fixture(scope="module", params=[2, 3, 4], ids=["antd2", "antd3", "antd4"])
 def antd_box(request, zoho_server):
     # Logout is the real GUI's hover menu on the user name (the box's default logout_style)
     with start_box(antd=request.param, zoho_url=zoho_server.url, crm_login_delay_ms=100) as b:

@@ -1,4 +1,4 @@
-"""admin-setup, a small enrolment, status and re-runs on the antd 3 and antd 4 GUI builds: the tool
+"""admin-setup, a small enrolment, status and re-runs on the antd 2, 3 and 4 GUI builds: the tool
 works from what each antd shows, and the box ends as it would on antd 5."""
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ def test_served_gui_is_the_builds_own(env, page: Page):
     page.goto(box.url + "/value-added-features/crm")
     row = page.locator(".ant-form-item", has_text="CRM System")
     expect(row.get_by_title("Disabled")).to_be_visible()
-    if box.antd == 3:  # a div role=combobox, no input inside it
+    if box.antd <= 3:  # a div role=combobox, no input inside it
         expect(row.locator(".ant-select-selection[role=combobox]")).to_have_count(1)
         expect(row.locator("input")).to_have_count(0)
     else:  # antd 4: a search input role=combobox inside .ant-select-selector
         expect(row.locator(".ant-select-selector input[role=combobox]")).to_have_count(1)
-    row.get_by_role("combobox").click(force=True)  # antd 4 draws the chosen text over its input
+    row.get_by_role("combobox").click(force=box.antd == 4)  # antd 4 draws the chosen text over its input
     page.locator(".ant-select-dropdown:visible").get_by_text("Zoho CRM (v2 API)", exact=True).filter(visible=True).click()
     page.get_by_role("button", name="Save").click()
     required = page.locator(".ant-form-item", has_text="CRM Server Address").get_by_text("This field is required")
     expect(required).to_be_visible()
-    if box.antd == 3:  # only the text under the field: no role=alert, no aria-invalid
+    if box.antd <= 3:  # only the text under the field: no role=alert, no aria-invalid
         expect(page.locator("form [role=alert]")).to_have_count(0)
         expect(page.locator("form [aria-invalid]")).to_have_count(0)
     else:
@@ -127,18 +127,22 @@ def test_a_refused_field_is_seen_and_named_on_every_build(env, browser_type_laun
     box.control(expire_sessions=True)
 
 
-def test_a_wrong_antd_hint_in_the_profile_only_costs_a_retry(env, tmp_path):
-    """gui.antd is a hint: a profile claiming antd 2 (Transfer adds at the bottom) on a build that
-    adds at the top still ends with the wanted lookup order, read back from the GUI."""
-    profile = tmp_path / "antd2.toml"
-    profile.write_text('[gui]\nantd = 2\n')
-    r = env.run("admin-setup", "--server-address", "us", "--lookups", "accounts,leads,contacts",
-                "--add-unknown", "accounts", "--no-input", "--profile", str(profile),
-                UCMAUTO_ADMIN_PASSWORD=env.password("admin"))
-    assert r.rc == 0, r.err
-    saved = env.state()["admin_crm"]["saved"]
-    assert [saved["first_search"], saved["second_search"], saved["third_search"]] == ["accounts", "leads", "contacts"]
-    assert env.state()["sessions"] == 0
+def test_the_antd_hint_right_or_wrong_sets_every_field(env, tmp_path):
+    """gui.antd is a hint (which way a Select is opened first): the build's own major, and another
+    one (the other way first, then the fallback), both set every field, lookup order included."""
+    for hint, server, lookups in ((env.box.antd, "eu", ["accounts", "leads", "contacts"]),
+                                  (5 if env.box.antd <= 3 else 2, "us", ["contacts", "accounts"])):
+        profile = tmp_path / f"antd{hint}.toml"
+        profile.write_text(f"[gui]\nantd = {hint}\n")
+        r = env.run("admin-setup", "--server-address", server, "--lookups", ",".join(lookups),
+                    "--add-unknown", lookups[-1], "--no-input", "--profile", str(profile),
+                    UCMAUTO_ADMIN_PASSWORD=env.password("admin"))
+        assert r.rc == 0, (hint, r.err)
+        st = env.state()
+        saved = st["admin_crm"]["saved"]
+        assert saved["crm_addr"] == {"eu": "zoho.eu", "us": "zoho.com"}[server]
+        assert [saved["first_search"], saved["second_search"], saved["third_search"]] == (lookups + [""])[:3]
+        assert saved["number_add"] == lookups[-1] and st["sessions"] == 0
 
 
 def test_a_profile_antd_outside_two_to_five_is_bad_input(tmp_path):

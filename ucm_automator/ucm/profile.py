@@ -108,9 +108,10 @@ class GuiFacts(_Strict):
             raise ValueError('must be 2, 3, 4, 5 or "detect"')
         return v
 
-    def transfer_adds_at_top(self) -> Optional[bool]:
-        """Where a Transfer puts moved items: antd 3+ at the top, antd 2 at the bottom; None: unknown."""
-        return None if self.antd == "detect" else int(self.antd) >= 3
+    def select_opens_on_click(self) -> bool:
+        """antd 2/3 draw a Select as the combobox itself: a click opens it; 4/5 are opened by keyboard
+        first (their drawn text covers the input). Both ways are tried either way."""
+        return self.antd != "detect" and int(self.antd) <= 3
 
 
 class Secrets(_Strict):

@@ -90,12 +90,13 @@ class AdminCrmPage:
         return await find_row(self.page, label, WHERE, self.timeout_ms)
 
     async def _choose(self, label: str, text: str) -> None:
-        await choose(self.page, await self._row(label), text, label, self.timeout_ms)
+        await choose(self.page, await self._row(label), text, label, self.timeout_ms,
+                     click_first=self.profile.gui.select_opens_on_click())
 
     async def _transfer(self) -> Transfer:
         lab = self.labels
         t = Transfer(self.page, await self._row(lab.lookups), lab.available, lab.selected, lab.lookups,
-                     self.timeout_ms, adds_at_top=self.profile.gui.transfer_adds_at_top())
+                     self.timeout_ms)
         await t.ready(WHERE)
         return t
 
