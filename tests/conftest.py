@@ -21,10 +21,16 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, **opts}
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    # The test box's certificate is self-signed and made at its first start.
-    return {**browser_context_args, "ignore_https_errors": True}
+@pytest.fixture(scope="module")
+def browser_context_args(device, base_url, playwright):
+    # Module scope, as our `playwright` below (pytest-playwright's own is session scoped and asks for
+    # `playwright`: a scope mismatch). The test box's certificate is self-signed, made at its first start.
+    args = {"ignore_https_errors": True}
+    if device:
+        args.update(playwright.devices[device])
+    if base_url:
+        args["base_url"] = base_url
+    return args
 
 
 # pytest-playwright keeps one sync Playwright for the whole session, and while it lives the main

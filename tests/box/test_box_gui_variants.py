@@ -70,21 +70,28 @@ def test_no_record_shape(box, admin, login_as, shape, response):
 
 def test_default_and_bad_switch_values(box):
     sw = box.state()["switches"]
-    assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"]) == ("dropdown", False, "empty_dict")
-    for bad in ({"logout_style": "button"}, {"no_record_shape": "null"}, {"user_save_logs_in": "maybe"}):
+    assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"], sw["page_reads"]) == \
+        ("dropdown", False, "empty_dict", "parallel")
+    for bad in ({"logout_style": "button"}, {"no_record_shape": "null"}, {"user_save_logs_in": "maybe"},
+                {"page_reads": "random"}):
         with pytest.raises(ValueError, match="HTTP 400"):
             box.control(**bad)
     # the SPA reads the Logout style with its texts
     assert box.http.get(f"{box.url}/locale/en-US.json", timeout=10).json()["logout_style"] == "dropdown"
     box.control(logout_style="link")
     assert box.http.get(f"{box.url}/locale/en-US.json", timeout=10).json()["logout_style"] == "link"
+    # and the order of the user CRM page's reads
+    assert box.http.get(f"{box.url}/locale/en-US.json", timeout=10).json()["page_reads"] == "parallel"
+    box.control(page_reads="sequential")
+    assert box.http.get(f"{box.url}/locale/es-ES.json", timeout=10).json()["page_reads"] == "sequential"
 
 
 def test_switch_flags(tmp_path):
     with start_box(state_dir=tmp_path / "b", logout_style="link", user_save_logs_in="yes",
-                   no_record_shape="missing") as b:
+                   no_record_shape="missing", page_reads="sequential") as b:
         sw = b.state()["switches"]
-        assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"]) == ("link", True, "missing")
+        assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"], sw["page_reads"]) == \
+            ("link", True, "missing", "sequential")
         b.control(logout_style="dropdown")
         b.control(reset=True)  # back to the command line's values
         assert b.state()["switches"]["logout_style"] == "link"
