@@ -151,18 +151,21 @@ class UserCrmPage:
         admin = expect_reply(self.page, self.profile, self.get_admin, self.timeout_ms)
         user = expect_reply(self.page, self.profile, self.get_user, self.timeout_ms)
         both = asyncio.ensure_future(asyncio.gather(admin, user))
+        # a GUI that reads one after the other never sends the second read when the first
+        # fails: an HTTP error on either ends the wait (the caller loads the page again). Listen
+        # before the trigger: the error can arrive while goto() or the menu click still runs.
+        reads = (self.get_admin, self.get_user)
+        broken = asyncio.ensure_future(self.page.wait_for_event(
+            "response", lambda r: not r.ok and action_of(r.request, self.profile.cgi.path) in reads,
+            timeout=self.timeout_ms))
         try:
             await trigger()
         except BaseException:
             both.cancel()
-            await asyncio.gather(both, return_exceptions=True)
+            broken.cancel()
+            await asyncio.gather(both, broken, return_exceptions=True)
             raise
-        # a GUI that reads one after the other never sends the second read when the first
-        # fails: an HTTP error on either ends the wait (the caller loads the page again)
-        reads = (self.get_admin, self.get_user)
-        tasks = {"loaded": both, "broken": asyncio.ensure_future(self.page.wait_for_event(
-            "response", lambda r: not r.ok and action_of(r.request, self.profile.cgi.path) in reads,
-            timeout=self.timeout_ms))}
+        tasks = {"loaded": both, "broken": broken}
         if route is not None:
             tasks["moved"] = asyncio.ensure_future(
                 self.page.wait_for_url(lambda u: urlsplit(u).path != route, timeout=self.timeout_ms)
