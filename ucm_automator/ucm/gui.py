@@ -211,7 +211,8 @@ class Gui:
             status = await self._logout_request(user)
             if status is None:
                 raise E.UcmHttpError(f"the box answered the logout of {user} with an HTTP error")
-            return status == 0
+            meaning = self.profile.cgi.meaning(status)  # no such session: the first one got through
+            return status == 0 or (meaning is not None and meaning.kind == "expired")
 
         try:
             return await self.retry.run(attempt, doing=f"logging {user} out", tries=self.retry.retries)
