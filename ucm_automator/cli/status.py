@@ -44,7 +44,7 @@ def status(
     from ucm_automator.enroll.credentials import Sources, user_password
     from ucm_automator.enroll.inventory import Problems
     from ucm_automator.enroll.status import read_status
-    from ucm_automator.runner import trust_box, ucm_url
+    from ucm_automator.runner import box_profile, trust_box, ucm_url
     from ucm_automator.secrets import resolve_secret
     from ucm_automator.ucm.profile import load_profile
     from ucm_automator.zoho.store import TokenStore
@@ -77,8 +77,9 @@ def status(
                 raise
             term.info("no admin password: showing the admin CRM as the users' pages load it")
     trust = trust_box(s, url, term, lambda q: interactive and typer.confirm(q, default=False, err=True))
+    prof, facts = box_profile(s, url, trust, term, prof)
     report = read_status(s, url, prof, trust, users, admin, concurrency or default_concurrency())
-    show(term, report, prof)
+    show(term, report, prof, facts.as_dict(prof))
     raise typer.Exit(report.exit_code())
 
 
@@ -97,13 +98,18 @@ def _entries(who: list[str], all_users: bool, file: Optional[Path]) -> list[Entr
     return [single_entry(w, path, explicit=file is not None) for w in who]
 
 
-def show(term: Terminal, r: StatusReport, profile: FirmwareProfile) -> None:
+def show(term: Terminal, r: StatusReport, profile: FirmwareProfile, facts: Optional[dict] = None) -> None:
+    facts = facts or {}  # model, firmware, country, language (the box's), profile (name, source, language)
     if term.json_mode:
-        term.json({"ucm": r.ucm, "admin_crm": r.admin_crm, "admin_crm_source": r.admin_source or None,
+        term.json({"ucm": r.ucm, **facts, "admin_crm": r.admin_crm, "admin_crm_source": r.admin_source or None,
                    "admin_error": r.admin_error,
                    "users": [{"extension": u.entry.extension, "name": u.entry.name or None, "crm": u.crm,
                               "login_status": (u.crm or {}).get("login_status"), "error": u.error} for u in r.users]})
         return
+    if facts:
+        p = facts.get("profile") or {}
+        term.data(f"box: {facts.get('model') or '?'} firmware {facts.get('firmware') or '?'}, GUI language "
+                  f"{facts.get('language') or '?'}; profile {p.get('name')} ({p.get('language')})")
     a = r.admin_crm or {}
     module = profile.admin_crm.modules.get(a.get("crm_module", ""), a.get("crm_module") or "Disabled")
     if r.admin_crm is not None:

@@ -108,6 +108,9 @@ class StatusMeaning(_Strict):
 
 class CgiFacts(_Strict):
     path: str = "/cgi"
+    # getInfo (no session needed) -> response keys: what `status` shows as the box's facts
+    info_keys: dict[str, str] = Field(default_factory=lambda: {
+        "model": "model_name", "firmware": "prog_version", "country": "country"})
     expired: list[int] = Field(default_factory=lambda: [-5, -6, -7, -8])
     actions: dict[str, str]
     admin_crm_keys: dict[str, Any]
@@ -118,10 +121,23 @@ class CgiFacts(_Strict):
         return self.status.get(str(status))
 
 
+class LocaleFacts(_Strict):
+    """How the GUI picks its language: a localStorage key read on load, else the box's country
+    mapped by a JSON file the GUI fetches (spec §2)."""
+
+    storage_key: str = "locale"
+    country_map: str = "/locale/country2lang.json"
+
+
 class FirmwareProfile(_Strict):
     name: str
     description: str = ""
     source: str = "bundled"
+    # the GUI language the texts below are written in; the tool sets it before the GUI loads
+    language: str = "en-US"
+    # firmware versions (fnmatch patterns of getInfo's prog_version) this profile was written for
+    firmware: list[str] = Field(default_factory=list)
+    locale: LocaleFacts = LocaleFacts()
     routes: Routes
     menus: Menus
     titles: Titles
@@ -141,6 +157,23 @@ class FirmwareProfile(_Strict):
 def _bundled(name: str) -> Optional[str]:
     ref = resources.files("ucm_automator.profiles").joinpath(f"{name}.toml")
     return ref.read_text(encoding="utf-8") if ref.is_file() else None
+
+
+def bundled_profile_names() -> list[str]:
+    root = resources.files("ucm_automator.profiles")
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".toml"))
+
+
+def bundled_name(spec: str) -> Optional[str]:
+    """A bundled profile's name from its name or its language ("es-ES", "es": the Spanish one)."""
+    names = bundled_profile_names()
+    if spec in names:
+        return spec
+    for name in sorted(names, key=lambda n: n == "default"):  # the default last: "en" is not it alone
+        lang = str(_parse(_bundled(name) or "", name).get("language", "en-US"))
+        if spec.lower() in (lang.lower(), lang.split("-")[0].lower()):
+            return name
+    return None
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
@@ -165,9 +198,10 @@ def load_profile(spec: Optional[str] = None) -> FirmwareProfile:
     data = _parse(_bundled("default") or "", "default")
     source = "bundled default"
     if spec and spec != "default":
-        text = _bundled(spec) if "/" not in spec and not spec.endswith(".toml") else None
+        name = bundled_name(spec) if "/" not in spec and not spec.endswith(".toml") else None
+        text = _bundled(name) if name else None
         if text is not None:
-            source = f"bundled {spec}"
+            source = f"bundled {name}"
         else:
             path = Path(spec).expanduser()
             if not path.is_file():
