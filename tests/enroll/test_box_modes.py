@@ -14,9 +14,13 @@ def test_faults_still_end_logged_in_without_double_saves(env):
     lost = [u for u in r.json()["users"] if u["status"] != "ok"]
     assert all(u["error"]["code"] == "UCM_HTTP_ERROR" and "login" in u["error"]["message"] for u in lost), lost
     assert r.rc == (5 if lost else 0), r.err
-    if lost:
+    for _ in range(5):  # re-runs resume them (each run may lose other logins to the faults)
+        if not lost:
+            break
         again = env.run("enroll", "--file", str(env.inventory(EXTS)), "--json")
-        assert again.rc == 0, again.err
+        lost = [u for u in again.json()["users"] if u["status"] != "ok"]
+        assert all(u["error"]["code"] == "UCM_HTTP_ERROR" for u in lost), lost
+    assert not lost, lost
     st = env.state()
     assert st["counters"]["faults"]["http_502"] + st["counters"]["faults"]["rate_limit"] > 0  # faults did happen
     for ext in EXTS:
