@@ -146,3 +146,24 @@ def unexpected(exc: PlaywrightError, result: TargetResult) -> UcmError:
 
 def run_admin_setup(settings: Settings, password: SecretStr, **kw) -> tuple[TargetResult, Optional[UcmautoError]]:
     return asyncio.run(admin_setup(settings, password, **kw))
+
+
+def run_probe(settings: Settings, admin_password: SecretStr, user: Optional[tuple[str, SecretStr]], out: Path,
+              term: Terminal, ask: Optional[Callable[[str], bool]] = None) -> tuple[Path, Path, list[str]]:
+    """`ucmauto probe`: read-only look at the box in its own language; the draft and the report."""
+    from ucm_automator.files import private_dir
+    from ucm_automator.ucm.probe import Probe
+    from ucm_automator.ucm.probe_draft import write_outputs
+
+    url = ucm_url(settings)
+    trust = trust_box(settings, url, term, ask)
+    base, facts = box_profile(settings, url, trust, term)
+    private_dir(out)
+    options = SessionOptions(url, trust, settings.timeout_s, Path(settings.artifacts_dir))
+
+    async def look():  # noqa: ANN202
+        async with BrowserSession(options, base) as session:
+            return await Probe(session, out).run((settings.admin_user, admin_password), user)
+
+    seen = asyncio.run(look())
+    return write_outputs(out, seen, facts, base)

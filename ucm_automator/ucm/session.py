@@ -147,7 +147,8 @@ class BrowserSession:
             if self._pw:
                 await self._pw.stop()
 
-    async def new_context(self, calm_motion: bool = False) -> BrowserContext:
+    async def new_context(self, calm_motion: bool = False, set_language: bool = True) -> BrowserContext:
+        """`set_language`: the GUI in the profile's language; False: in the box's own (the probe)."""
         assert self._browser, "use BrowserSession as an async context manager"
         ctx = await self._browser.new_context(
             base_url=self.options.base_url,
@@ -157,8 +158,9 @@ class BrowserSession:
         )
         ctx.set_default_timeout(self.timeout_ms)
         ctx.set_default_navigation_timeout(self.timeout_ms)
-        await ctx.add_init_script(script=SET_LANGUAGE % json.dumps([self.profile.locale.storage_key,
-                                                                     self.profile.language]))
+        if set_language:
+            await ctx.add_init_script(script=SET_LANGUAGE % json.dumps([self.profile.locale.storage_key,
+                                                                         self.profile.language]))
         if calm_motion:
             await ctx.add_init_script(script=CALM_MOTION)
         if self.options.trace:
