@@ -315,3 +315,35 @@ def run_in_own_thread(coro_fn) -> None:
     t.join()
     if "exc" in box:
         raise box["exc"]
+
+
+def test_translated_profile_and_probe_leak_nothing(env):
+    """Under the Spanish profile (the GUI in Spanish): a success, and a failure after the secrets
+    were typed (screenshot and note written); then the probe's draft profile and redacted report.
+    No secret in any output or file; no session left."""
+    e = env
+    e.admin_crm()
+    e.zoho_users(["1001", "1002"])
+    for ext in ("1001", "1002"):
+        e.token(ext)
+    r = e.run("-v", "enroll-user", "1001", "--profile", "es", UCMAUTO_USER_PASSWORD=e.password("1001"))
+    assert r.rc == 0, r.err
+    e.box.control(zoho_url="http://127.0.0.1:9")  # the box cannot reach Zoho: stays Desconectado
+    r = e.run("-v", "enroll-user", "1002", "--profile", "es", "--login-wait", "2", "--json",
+              UCMAUTO_USER_PASSWORD=e.password("1002"))
+    e.box.control(zoho_url=e.zoho.url)
+    assert r.rc == 36 and r.json()["users"][0]["artifacts"], r.err  # CRM_LOGGED_OUT, secrets typed
+    out = e.tmp / "probe"
+    r = e.run("-v", "probe", "--user", "1001", "--out", str(out), UCMAUTO_ADMIN_PASSWORD=e.password("admin"),
+              UCMAUTO_USER_PASSWORD=e.password("1001"))
+    assert r.rc == 0, r.err
+    assert e.state()["users"]["1001"]["crm"]["saved"]["client_secret"] == e.client_secret  # there to leak
+    hits = e.scan_outputs()
+    assert hits == [], "\n".join(hits)
+    found, scanned = e.scan_files()
+    assert found == []
+    names = {p.name for p in scanned}
+    assert {"report.json", "profile.toml", "admin_crm.png", "user_crm.png"} <= names
+    assert len([p for p in scanned if p.suffix == ".png" and "failure" in p.name]) >= 1
+    assert all(mode(p) == 0o600 for p in out.iterdir())
+    e.box.assert_no_sessions()
