@@ -32,7 +32,7 @@ def _arrange(env) -> dict:
 
 def _probe(env, out):
     before = env.state()["counters"]
-    r = env.run("probe", "--user", "1001", "--out", str(out), UCMAUTO_ADMIN_PASSWORD=env.password("admin"),
+    r = env.run("-v", "probe", "--user", "1001", "--out", str(out), UCMAUTO_ADMIN_PASSWORD=env.password("admin"),
                 UCMAUTO_USER_PASSWORD=env.password("1001"))
     assert r.rc == 0, r.err
     after = env.state()["counters"]
@@ -48,7 +48,7 @@ def test_probe_drafts_a_profile_that_runs_the_spanish_box(env, tmp_path):
     out = tmp_path / "probe"
     r = _probe(env, out)
     # with a user Logged In and a change pending it saw all it needs; only the other Login Status is not shown
-    assert [ln for ln in r.err.splitlines() if "not seen" in ln] == [
+    assert [ln for ln in r.err.splitlines() if "not seen" in ln] == [  # (-v: the log says why)
         "warning: not seen, left to the default: user_crm.status.logout (the probe user's Login Status was not 'logout')"]
     draft = load_profile(str(out / "profile.toml"))
     bundled = load_profile(None)

@@ -245,9 +245,10 @@ class Probe:
             await self.page.locator("form label").first.wait_for(state="visible", timeout=self.timeout_ms)
             found: dict[str, Any] = {"route": route}
             if key == "admin_crm":
-                found["options"] = await self._select_options("crm_module")
+                keys = self.profile.cgi.admin_crm_keys
+                found["options"] = await self._select_options(keys["crm_module"])
                 await self._show_target(found["options"])
-                found["number_add_options"] = await self._select_options("number_add")
+                found["number_add_options"] = await self._select_options(keys["add_unknown"])
             found.update(await self.page.evaluate(READ_PAGE))
             self.seen.pages[key] = found
             return
@@ -257,22 +258,28 @@ class Probe:
         row = self.page.locator(".ant-form-item").filter(has=self.page.locator(f"label[for='{field_id}']"))
         return row.locator(".ant-select").first
 
+    async def _open(self, box) -> None:  # noqa: ANN001
+        """Open a Select once the one opened before has closed (its list fades out)."""
+        open_lists = self.page.locator(".ant-select-dropdown:visible")
+        await wait_until(open_lists.count, lambda n: n == 0, SHORT_MS / 1000)
+        await box.click(force=True, timeout=SHORT_MS)
+
     async def _select_options(self, field_id: str) -> list[str]:
         """A Select's option texts in order: opened, read, closed with Escape (nothing chosen)."""
         box = self._select(field_id)
         if not await box.count() or not await box.is_visible():
+            log.info("no Select for '%s' on the page", field_id)
             return []
-        open_lists = self.page.locator(".ant-select-dropdown:visible")
-        await wait_until(open_lists.count, lambda n: n == 0, SHORT_MS / 1000)  # the last one closed
         try:
-            await box.click(force=True, timeout=SHORT_MS)
+            await self._open(box)
             options = self.page.locator(".ant-select-dropdown:visible").last.locator(
                 ".ant-select-item-option, .ant-select-dropdown-menu-item")  # antd 4-5, 2-3 (not the a11y list)
             await options.first.wait_for(state="visible", timeout=SHORT_MS)
             texts = await options.evaluate_all("els => els.map(e => (e.getAttribute('title') || e.innerText || '').trim())")
             await self.page.keyboard.press("Escape")
             return list(dict.fromkeys(t for t in texts if t))
-        except PlaywrightError:
+        except PlaywrightError as e:
+            log.info("the options of '%s' could not be read: %s", field_id, str(e).splitlines()[0])
             await self.page.keyboard.press("Escape")
             return []
 
@@ -282,11 +289,14 @@ class Probe:
         target = self.profile.admin_crm.modules.get(self.profile.admin_crm.target_module, "")
         if target not in options:
             return
-        box = self._select("crm_module")
+        box = self._select(self.profile.cgi.admin_crm_keys["crm_module"])
         try:
-            await box.click(force=True, timeout=SHORT_MS)
+            await self._open(box)
             pick = self.page.locator(".ant-select-dropdown:visible").last.get_by_text(target, exact=True)
             await pick.first.click(timeout=SHORT_MS)
+            # the rows that follow the CRM System render after the choice
+            await self._select(self.profile.cgi.admin_crm_keys["add_unknown"]).wait_for(state="visible",
+                                                                                        timeout=SHORT_MS)
         except PlaywrightError:
             self.seen.problems.append("could not show the fields that follow the CRM System")
 

@@ -56,6 +56,8 @@ def _admin(seen: Seen, base: FirmwareProfile, draft: dict[str, Any], missing: li
     unknown = _by_position(page.get("number_add_options", []), base.admin_crm.unknown_number)
     if unknown:
         draft["admin_crm"]["unknown_number"] = unknown
+    missing += [f"admin_crm.{t} (the options of its Select)" for t, got in
+                (("modules", modules), ("unknown_number", unknown)) if not got]
     lookups = _lookups(seen, base, page)
     if lookups:
         draft["admin_crm"]["lookups"] = lookups
@@ -170,6 +172,12 @@ def to_toml(data: dict[str, Any], header: list[str], prefix: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shape(seen: Seen, action: str) -> str:
+    """The reply's keys, nested one level: `crm_settings{crm_module,crm_addr,...}`."""
+    reply = next((c.response for c in reversed(seen.cgi) if c.action == action and c.response), {})
+    return ", ".join(f"{k}{{{','.join(v)}}}" if isinstance(v, dict) and v else k for k, v in reply.items()) or "-"
+
+
 def write_outputs(out: Path, seen: Seen, facts: BoxFacts, base: FirmwareProfile) -> tuple[Path, Path, list[str]]:
     draft, missing = draft_profile(seen, facts, base)
     actions = sorted({c.action for c in seen.cgi})
@@ -178,7 +186,8 @@ def write_outputs(out: Path, seen: Seen, facts: BoxFacts, base: FirmwareProfile)
               "the GUI showed ([A] until someone confirms it). Not seen, so the default's value stays:",
               *[f"  - {m}" for m in missing or ["(nothing)"]],
               f"antd major seen: {seen.antd or 'unknown'}; GUI language: {seen.language or '?'} ({seen.language_how or '-'})",
-              f"/cgi actions the pages used: {', '.join(actions) or '(none)'}"]
+              f"/cgi actions the pages used: {', '.join(actions) or '(none)'}; reply keys (compare with [cgi]):",
+              *[f"  {a}: {_shape(seen, a)}" for a in actions]]
     profile_path = out / "profile.toml"
     write_atomic(profile_path, redact(to_toml(draft, header)))
     report = {
