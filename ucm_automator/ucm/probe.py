@@ -58,12 +58,13 @@ READ_PAGE = """() => {
 }"""
 
 # antd's major from its DOM: 5 styles by CSS-in-JS class hashes, 4 has .ant-select-selector,
-# 3 and 2 .ant-select-selection (told apart no further here).
+# 3 and 2 .ant-select-selection, 3 drawing its icons as SVG where 2 uses an icon font. Read on
+# the admin CRM page (a Select and icons there); null: no antd seen.
 ANTD_MAJOR = """() => {
-  if (document.querySelector('[class*="css-dev-only-do-not-override"], style[data-css-hash], style[data-rc-order]')) return 5;
+  if (document.querySelector('[class*="css-dev-only-do-not-override"], [class*=" css-"], style[data-css-hash], style[data-rc-order]')) return 5;
   if (document.querySelector('.ant-select-selector')) return 4;
-  if (document.querySelector('.ant-select-selection')) return 3;
-  return document.querySelector('[class^="ant-"], [class*=" ant-"]') ? 0 : null;
+  if (document.querySelector('.ant-select-selection')) return document.querySelector('.anticon svg') ? 3 : 2;
+  return null;
 }"""
 
 
@@ -153,7 +154,6 @@ class Probe:
             self.seen.language, self.seen.language_how = clues["stored"], f"localStorage.{self.profile.locale.storage_key}"
         elif clues["html"]:
             self.seen.language, self.seen.language_how = clues["html"], "<html lang>"
-        self.seen.antd = await self.page.evaluate(ANTD_MAJOR)
 
     def _form(self):
         username = self.page.locator("input:not([type=password]):not([type=hidden]):not([type=checkbox])")
@@ -250,6 +250,7 @@ class Probe:
                 await self._show_target(found["options"])
                 found["number_add_options"] = await self._select_options(keys["add_unknown"])
             found.update(await self.page.evaluate(READ_PAGE))
+            self.seen.antd = self.seen.antd or await self.page.evaluate(ANTD_MAJOR)
             self.seen.pages[key] = found
             return
         self.seen.problems.append(f"none of the routes {routes} opened the {key} page (it may need its menu)")

@@ -36,7 +36,7 @@ def _script_language(texts: list[str]) -> Optional[str]:
 
 async def shown_language(page: Page, profile: FirmwareProfile, seen: list[str]) -> Optional[tuple[str, str]]:
     """(language, how it is known) of what the GUI shows: its <html lang>, else the script of the
-    texts seen, else the language the GUI stored (localStorage); None when nothing says."""
+    texts seen, else another language the GUI stored, else the box's country's; None when nothing says."""
     try:
         clues = await page.evaluate("""(key) => ({html: document.documentElement.lang || '',
             stored: (() => { try { return localStorage.getItem(key) || ''; } catch (e) { return ''; } })()})""",
@@ -48,9 +48,28 @@ async def shown_language(page: Page, profile: FirmwareProfile, seen: list[str]) 
     script = _script_language(seen)
     if script:
         return script, "the script of its texts"
-    if clues.get("stored"):
+    if clues.get("stored") and not same_language(clues["stored"], profile.language):
         return clues["stored"], f"localStorage.{profile.locale.storage_key}"
+    country = await _country_language(page, profile)  # what the GUI falls back to when it ignores ours
+    if country and not same_language(country[0], profile.language):
+        return country[0], f"the language of the box's country {country[1]}"
     return None
+
+
+async def _country_language(page: Page, profile: FirmwareProfile) -> Optional[tuple[str, str]]:
+    """The language the box's country maps to, asked the way the GUI does (getInfo, the map)."""
+    try:
+        got = await page.evaluate("""async ([path, action, key, map]) => {
+            const q = new URLSearchParams({action});
+            const info = await (await fetch(`${path}?${q}`, {credentials: 'same-origin'})).json();
+            const country = String((info.response || {})[key] || '').toUpperCase();
+            const langs = await (await fetch(map, {credentials: 'same-origin'})).json();
+            return country ? [((langs[country] || {}).languages || ''), country] : null;
+        }""", [profile.cgi.path, profile.action("get_info"), profile.cgi.info_keys.get("country", "country"),
+               profile.locale.country_map])
+    except PlaywrightError:
+        return None
+    return (got[0], got[1]) if got and got[0] else None
 
 
 def _duration(seconds: Any) -> str:
