@@ -61,7 +61,7 @@ READ_PAGE = """() => {
 # 3 and 2 .ant-select-selection, 3 drawing its icons as SVG where 2 uses an icon font. Read on
 # the admin CRM page (a Select and icons there); null: no antd seen.
 ANTD_MAJOR = """() => {
-  if (document.querySelector('[class*="css-dev-only-do-not-override"], [class*=" css-"], style[data-css-hash], style[data-rc-order]')) return 5;
+  if (document.querySelector('[class*="css-dev-only-do-not-override"], [class^="css-"], [class*=" css-"]')) return 5;
   if (document.querySelector('.ant-select-selector')) return 4;
   if (document.querySelector('.ant-select-selection')) return document.querySelector('.anticon svg') ? 3 : 2;
   return null;
@@ -187,8 +187,11 @@ class Probe:
         item = self.seen.header.get("logout")
         try:
             if item:
-                banner = self.page.get_by_role("banner").get_by_text(user, exact=True).first
-                await banner.hover(timeout=SHORT_MS)
+                for trigger in (self.page.get_by_role("banner").get_by_text(user, exact=True),
+                                self.page.get_by_role("banner").locator(".ant-dropdown-trigger")):
+                    if await trigger.filter(visible=True).count():
+                        await trigger.filter(visible=True).first.hover(timeout=SHORT_MS)
+                        break
                 control = self.page.get_by_role("menuitem", name=item, exact=True).or_(
                     self.page.get_by_role("link", name=item, exact=True)).filter(visible=True).first
                 reply = await reply_to(self.page, self.profile, self.profile.action("logout"),
@@ -212,21 +215,33 @@ class Probe:
     async def _read_header(self, user: str) -> None:
         banner = self.page.get_by_role("banner")
         items = self.page.get_by_role("menuitem").filter(visible=True)
-        try:
-            before = {t.strip() for t in await items.all_inner_texts()}  # the side menu's
-            await banner.get_by_text(user, exact=True).first.hover(timeout=SHORT_MS)
+        before = {t.strip() for t in await items.all_inner_texts()}  # the side menu's
+        # where a person points to unfold the user-name menu (as ucm/pages/shell.py)
+        for trigger in (banner.get_by_text(user, exact=True), banner.locator(".ant-dropdown-trigger"),
+                        self.page.get_by_text(user, exact=True)):
+            try:
+                await trigger.filter(visible=True).first.hover(timeout=SHORT_MS)
+            except PlaywrightError:
+                continue
             texts = await wait_until(lambda: self._new_items(items, before), bool, SHORT_MS / 1000)
             if texts:
                 self.seen.header["user_menu"] = texts
                 self.seen.header.setdefault("logout", texts[-1])
-        except PlaywrightError:
+                break
+        else:
             links = [t.strip() for t in await banner.get_by_role("link").filter(visible=True).all_inner_texts()]
             if links:
                 self.seen.header.setdefault("logout", links[-1])
         await self.page.mouse.move(0, 0)
-        buttons = banner.locator(".ant-btn-primary").filter(visible=True)
+        check = self.profile.action("check_info")  # the header shows Apply Changes after its reply
+        await wait_until(lambda: self._count(check), bool, SHORT_MS / 1000)
+        buttons = self.page.locator("header .ant-btn-primary, [role=banner] .ant-btn-primary").filter(visible=True)
+        await wait_until(buttons.count, bool, 1.0)
         if await buttons.count():
             self.seen.header["apply"] = (await buttons.first.inner_text()).strip()
+
+    async def _count(self, action: str) -> int:
+        return sum(c.action == action for c in self.seen.cgi)
 
     @staticmethod
     async def _new_items(items, before: set[str]) -> list[str]:  # noqa: ANN001
@@ -256,7 +271,8 @@ class Probe:
         self.seen.problems.append(f"none of the routes {routes} opened the {key} page (it may need its menu)")
 
     def _select(self, field_id: str):  # noqa: ANN202 - the Select of the row whose label points at the field
-        row = self.page.locator(".ant-form-item").filter(has=self.page.locator(f"label[for='{field_id}']"))
+        label = self.page.locator(f"label[for='{field_id}'], label[for$='_{field_id}']")  # Form.create({name}) prefixes
+        row = self.page.locator(".ant-form-item").filter(has=label)
         return row.locator(".ant-select").first
 
     async def _open(self, box) -> None:  # noqa: ANN001

@@ -32,6 +32,12 @@ def _by_position(texts: list[str], english: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def _field(label_for: str, known: dict[str, str]) -> str:
+    """The /cgi key a label points at: its field id, or that id with the form's name before it
+    (antd 3's Form.create({name}) makes `crm_crm_module`)."""
+    return next((k for k in known if label_for == k or label_for.endswith("_" + k)), "") if label_for else ""
+
+
 def _reply(seen: Seen, action: str) -> dict[str, Any]:
     found = [c.response for c in seen.cgi if c.action == action and c.status == 0]
     return found[-1] if found else {}
@@ -45,7 +51,7 @@ def _admin(seen: Seen, base: FirmwareProfile, draft: dict[str, Any], missing: li
     keys = base.cgi.admin_crm_keys
     by_field = {keys["crm_module"]: "crm_system", keys["server_address"]: "server_address",
                 keys["add_unknown"]: "add_unknown", "lookups": "lookups"}
-    labels = {by_field[lab["for"]]: lab["text"] for lab in page["labels"] if lab["for"] in by_field}
+    labels = {by_field[f]: lab["text"] for lab in page["labels"] if (f := _field(lab["for"], by_field))}
     titles = [t["title"] for t in page.get("transfer", []) if t.get("title")]
     if len(titles) == 2:
         labels.update(available=titles[0], selected=titles[1])
@@ -86,7 +92,7 @@ def _user(seen: Seen, base: FirmwareProfile, draft: dict[str, Any], missing: lis
         return
     keys = base.cgi.user_crm_keys
     by_field = {keys.get("enable", "enable_crm"): "enable", **{v: k for k, v in keys.get("fields", {}).items()}}
-    labels = {by_field[lab["for"]]: lab["text"] for lab in page["labels"] if lab["for"] in by_field}
+    labels = {by_field[f]: lab["text"] for lab in page["labels"] if (f := _field(lab["for"], by_field))}
     no_field = [lab["text"] for lab in page["labels"] if not lab["for"]]
     if len(no_field) == 1:
         labels["login_status"] = no_field[0]
