@@ -68,6 +68,7 @@ def _register() -> None:
     admin.register(app)
     enroll.register(app)
     status.register(app)
+    from ucm_automator.cli import probe; probe.register(app)  # noqa: E702
 
 
 _register()

@@ -22,7 +22,7 @@ from ucm_automator.errors import ExitCode
 from ucm_automator.models import TargetResult
 from ucm_automator.output import Terminal
 from ucm_automator.redact import redact
-from ucm_automator.runner import trust_box, ucm_url
+from ucm_automator.runner import box_profile, trust_box, ucm_url
 from ucm_automator.ucm.profile import load_profile
 from ucm_automator.ucm.session import BrowserSession, SessionOptions
 from ucm_automator.ucm.trust import Trust
@@ -93,6 +93,7 @@ def enrol(settings: Settings, entries: list[Entry], sources: Sources, opts: Batc
     _precheck(todo, journal, progress)
     if any(o.status == "pending" for o in outcomes):
         trust = trust_box(settings, ucm, term, ask)
+        profile, _ = box_profile(settings, ucm, trust, term, profile)
         asyncio.run(_ucm(settings, ucm, profile, trust, journal, opts, progress, outcomes))
     journal.write("run_end", ok=sum(o.status in ("ok", "done_earlier") for o in outcomes),
                   failed=len(report.failed()))

@@ -47,6 +47,7 @@ class StatusReport:
     admin_source: str = ""  # "admin page", "user portal (saved values)" or ""
     admin_error: Optional[dict[str, Any]] = None
     users: list[UserStatus] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # the box's model, firmware, language; the profile
 
     def exit_code(self) -> int:
         errors = [u.error for u in self.users if u.error] + ([self.admin_error] if self.admin_error else [])
