@@ -52,6 +52,7 @@ def _kill_when_done(e, proc, at_least: int) -> None:
                 pass
 
 
+@pytest.mark.timeout(900)  # 50 users, a kill, and re-runs for the logins the faults took
 def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
     e = env
     e.admin_crm()
