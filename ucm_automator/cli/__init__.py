@@ -65,6 +65,7 @@ def _register() -> None:
     from ucm_automator.cli import admin
     admin.register(app)
     from ucm_automator.cli import enroll; enroll.register(app)  # noqa: E702 - enroll, enroll-user, status
+    from ucm_automator.cli import fleet; fleet.register(app)  # noqa: E702 - fleet plan|apply|status
 
 
 _register()

@@ -49,6 +49,8 @@ RedirectOpt = Annotated[Optional[str], _opt("--redirect-uri", "Redirect URI regi
                                             "Env UCMAUTO_ZOHO_REDIRECT_URI.")]
 ScopesOpt = Annotated[Optional[str], _opt("--scopes", "Scopes, comma-separated. Env UCMAUTO_ZOHO_SCOPES.")]
 NameOpt = Annotated[Optional[str], _opt("--name", "Label of the token, e.g. the UCM extension it is for.")]
+BoxOpt = Annotated[Optional[str], _opt("--box", "Fleet box the token is for: stored as BOX/NAME, so the same "
+                                       "extension on two boxes never clashes (see docs/fleet.md).")]
 UserOpt = Annotated[Optional[str], _opt("--user", "Zoho user email of the stored token.")]
 StoreOpt = Annotated[Optional[Path], _opt("--store", "Token store file. Env UCMAUTO_TOKEN_STORE.")]
 ConfigOpt = Annotated[Optional[Path], _opt("--config", "TOML config file.")]
@@ -59,6 +61,15 @@ ShowOpt = Annotated[bool, _opt("--show-secret", "Print the refresh token on stdo
 BrowserOpt = Annotated[bool, _opt("--no-browser", "Only print the URL; do not open a browser.")]
 ListenOpt = Annotated[float, _opt("--listen-timeout", "Seconds to wait for the browser's redirect (300).")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _named(name: Optional[str], box: Optional[str]) -> str:
+    """A box's token is named BOX/EXTENSION (ucm_automator.fleet.boxes.token_name)."""
+    if box is None:
+        return name or ""
+    if not name or "/" in box:
+        raise BadInput("--box needs --name (the extension) and a box name without '/'")
+    return f"{box}/{name}"
 
 
 def _settings(config: Optional[Path], **flags: object) -> Settings:
@@ -145,9 +156,10 @@ def exchange(
     zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
     client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
     name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
-    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
+    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False, box: BoxOpt = None,
 ) -> None:
     """Self Client path: exchange a grant code (hidden prompt or stdin) for a refresh token."""
+    name = _named(name, box)
     term = Terminal(json_mode=json)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
@@ -169,11 +181,12 @@ def authorize(
     client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
     name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
     no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
-    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0,
+    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0, box: BoxOpt = None,
 ) -> None:
     """Authorization path: consent in a browser, catch the redirect, exchange the code."""
     from ucm_automator.zoho import authflow
 
+    name = _named(name, box)
     term = Terminal(json_mode=json)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from playwright.async_api import Error as PlaywrightError
 from pydantic import SecretStr
@@ -59,16 +59,18 @@ def _error(e: Exception) -> dict[str, Any]:
 def read_status(settings: Settings, ucm: str, profile: FirmwareProfile, trust: Trust,
                 users: list[tuple[Entry, SecretStr]], admin: Optional[tuple[str, SecretStr]],
                 concurrency: int) -> StatusReport:
-    return asyncio.run(_read(settings, ucm, profile, trust, users, admin, concurrency))
+    return asyncio.run(read_status_async(settings, ucm, profile, trust, users, admin, concurrency))
 
 
-async def _read(settings: Settings, ucm: str, profile: FirmwareProfile, trust: Trust,
-                users: list[tuple[Entry, SecretStr]], admin: Optional[tuple[str, SecretStr]],
-                concurrency: int) -> StatusReport:
+async def read_status_async(settings: Settings, ucm: str, profile: FirmwareProfile, trust: Trust,
+                            users: list[tuple[Entry, SecretStr]], admin: Optional[tuple[str, SecretStr]],
+                            concurrency: int, make_session: Callable[..., BrowserSession] = BrowserSession,
+                            ) -> StatusReport:
+    """`make_session`: a fleet passes one that opens contexts in its shared browser."""
     report = StatusReport(ucm, users=[UserStatus(e) for e, _ in users])
     options = SessionOptions(base_url=ucm, trust=trust, timeout_s=settings.timeout_s,
                              artifacts_dir=settings.artifacts_dir)
-    async with BrowserSession(options, profile) as session:
+    async with make_session(options, profile) as session:
         if admin is not None:
             try:
                 async with UcmDriver(session, user=admin[0], password=admin[1]) as driver:
