@@ -114,9 +114,10 @@ class Fleet:
         base.update(extra)
         return base
 
-    def run(self, *args: str, timeout: float = 240, **extra: str) -> Result:
+    def run(self, *args: str, timeout: float = 240, input: Optional[str] = None, **extra: str) -> Result:
         p = subprocess.run([sys.executable, "-m", "ucm_automator", *args], cwd=ROOT, env=self.env(**extra),
-                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                           capture_output=True, text=True, timeout=timeout, input=input,
+                           stdin=None if input is not None else subprocess.DEVNULL)
         return Result(p.returncode, p.stdout, p.stderr)
 
     def assert_no_secret(self, r: Result) -> None:
