@@ -88,14 +88,24 @@ def _one(loc: Located, ctx: Context, problems: Problems) -> Optional[FleetBox]:
     try:
         admin_want(settings, profile)
     except UcmautoError as e:
-        key = "add_unknown" if "add-unknown" in str(e) else "lookups" if "lookup" in str(e).lower() else "server_address"
-        problems.add(loc.at(key), f"box {b.name}: {e}")
+        text = str(e)
+        key = "add_unknown" if "add-unknown" in text else "lookups" if "lookup" in text.lower() else "server_address"
+        for flag in ("lookups", "add-unknown", "server-address"):
+            text = text.replace(f"--{flag}", flag.replace("-", "_"))  # the inventory's key, not the flag
+        problems.add(loc.at(key), f"box {b.name}: {text}")
     password = _admin_password(loc, problems)
     entries = _users(loc, problems)
     store = ctx.store or TokenStore(settings.token_store)
     sources = Sources(settings, store, client_secret_file=b.client_secret_file)
     if ctx.need_tokens:
+        first = len(problems.items)
         resolve(entries, _with_secret_env(sources, b.client_secret_env), problems)
+        for i in range(first, len(problems.items)):
+            where, text = problems.items[i]
+            if text.startswith("no stored Zoho token matches") and f"name {b.name}/" in text:
+                ext = text.split(f"name {b.name}/", 1)[1].split(")", 1)[0]
+                problems.items[i] = (where, f"box {b.name}: {text.split(';')[0]}; get it with `ucmauto token "
+                                            f"exchange --box {b.name} --name {ext}`")
     else:
         for e in entries:
             try:
