@@ -81,3 +81,17 @@ def test_inventory_problems_with_file_and_line(fleet):
 
     check = fleet.run("fleet", "status", "-i", str(inv), "--check")
     assert check.rc == 3 and check.out.startswith("UCMAUTO FLEET UNKNOWN - ")
+
+
+def test_unknown_certificate_fails_that_box_and_names_the_inventory(fleet):
+    inv = fleet.arrange(users=1)
+    fp = fleet.box("globex").fingerprint
+    inv.write_text(inv.read_text().replace(f'fingerprint = "{fp}"\n', ""))
+    r = fleet.run("fleet", "apply", "-i", str(inv), "--boxes", "3", "--json")
+    assert r.rc == ExitCode.TLS_UNTRUSTED, r.out + r.err
+    boxes = {ln["box"]: ln for ln in r.lines() if ln["type"] == "box"}
+    assert boxes["globex"]["error"]["code"] == "TLS_UNTRUSTED"
+    assert fp in boxes["globex"]["error"]["message"] and "set its fingerprint in the inventory" in \
+        boxes["globex"]["error"]["message"]
+    assert boxes["acme"]["status"] == boxes["initech"]["status"] == "done"
+    assert fleet.box("globex").state()["counters"]["global"]["logins"] == 0

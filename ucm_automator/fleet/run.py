@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Protocol
 
-from playwright.async_api import Error as PlaywrightError
-
 from ucm_automator.enroll.batch import BatchOptions, Outcome
 from ucm_automator.enroll.run import prepare as prepare_enrol
-from ucm_automator.errors import UcmautoError
 from ucm_automator.fleet.boxes import FleetBox
 from ucm_automator.fleet.browser import SharedBrowser
 from ucm_automator.fleet.results import BoxResult, error_of
 from ucm_automator.output import Terminal
 from ucm_automator.runner import admin_setup, known_hosts_path
 from ucm_automator.ucm.portal import PortalOptions
+from ucm_automator.ucm.errors import TlsUntrusted
 from ucm_automator.ucm.trust import Trust, establish_trust
 
 
@@ -73,6 +71,10 @@ async def trusted(boxes: list[FleetBox], results: dict[str, BoxResult],
     for b, t in zip(boxes, got):
         if isinstance(t, Trust):
             ok.append((b, t))
+        elif isinstance(t, TlsUntrusted):
+            results[b.name].error = error_of(TlsUntrusted(
+                f"{str(t).split('; ')[0]}; if that is box {b.name}'s certificate, set its fingerprint in the inventory"))
+            events.box(results[b.name])
         elif isinstance(t, Exception):
             results[b.name].error = error_of(t)
             events.box(results[b.name])
@@ -94,7 +96,7 @@ async def run_boxes(boxes: list[FleetBox], opts: FleetOptions, events: Events,
                     r, started = results[b.name], time.monotonic()
                     try:
                         await each(b, shared, r, per_box)
-                    except (UcmautoError, PlaywrightError) as e:
+                    except Exception as e:  # noqa: BLE001 - one box's failure, whatever it is, stays its own
                         r.error = error_of(e)
                     r.seconds = round(time.monotonic() - started, 2)
                     events.box(r)
