@@ -2,67 +2,12 @@
 answers) and against the fake Zoho (fixtures/zohofake)."""
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
-
 import pytest
 
 ADMIN = "admin"
 ZOHO_EU = {"crm_module": "zohov2", "crm_addr": "zoho.eu", "number_add": "leads",
            "first_search": "leads", "second_search": "", "third_search": ""}
 GOOD = {"client_id": "1000.GOOD", "client_secret": "sec", "refresh_token": "1000.good"}
-
-
-class TokenStub:
-    """Answers POST /accounts/{dc}/oauth/v2/token: an access token for refresh_token 1000.good*,
-    Zoho's HTTP-200 error body otherwise, and non-JSON for refresh_token 'html'."""
-
-    def __init__(self):
-        self.calls: list[dict] = []
-        stub = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(n).decode()).items()}
-                stub.calls.append({"path": self.path, "form": form,
-                                   "ctype": self.headers.get("Content-Type", "")})
-                if not self.path.endswith("/oauth/v2/token"):
-                    body, ctype, code = b"not found", "text/plain", 404
-                elif form.get("refresh_token") == "html":
-                    body, ctype, code = b"<html>oops</html>", "text/html", 500
-                elif form.get("grant_type") == "refresh_token" and form.get("refresh_token", "").startswith("1000.good"):
-                    body, ctype, code = json.dumps({"access_token": "1000.at", "api_domain": "https://www.zohoapis.eu",
-                                                    "token_type": "Bearer", "expires_in": 3600}).encode(), \
-                        "application/json", 200
-                else:
-                    body, ctype, code = json.dumps({"error": "invalid_code"}).encode(), "application/json", 200
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def stub():
-    s = TokenStub()
-    yield s
-    s.close()
 
 
 def status_of(box, ext):

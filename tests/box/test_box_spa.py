@@ -36,8 +36,10 @@ def test_admin_logs_in_and_opens_crm_from_the_menu(page: Page, box: BoxProcess):
     expect(dropdown.get_by_title("Zoho CRM (v2 API)", exact=True)).to_have_count(1)
     expect(dropdown.get_by_title("Zoho CRM", exact=True)).to_have_count(1)
     page.keyboard.press("Escape")
-    page.get_by_role("link", name="Logout").click()
+    page.locator(".app-header-user-banner").hover()  # Logout is in the user-name dropdown
+    page.get_by_role("menuitem", name="Logout").click()
     expect(page).to_have_url(re.compile(r"/login$"))
+    box.assert_no_sessions()
 
 
 def test_user_logs_in_and_sees_crm_user_settings(page: Page, box: BoxProcess):
@@ -55,3 +57,29 @@ def test_user_logs_in_and_sees_crm_user_settings(page: Page, box: BoxProcess):
     # a user never sees the admin pages
     page.goto(box.url + "/value-added-features/crm")
     expect(page).to_have_url(re.compile(r"/user-basic-information/userInformation$"))
+
+
+def test_user_page_copes_with_every_no_record_shape(page: Page, box: BoxProcess):
+    box.control(set_admin_crm={"crm_module": "zohov2", "crm_addr": "zoho.eu", "number_add": "contacts",
+                               "first_search": "contacts", "second_search": "", "third_search": ""}, apply=True)
+    _login(page, box, "1001")
+    for shape in ("empty_dict", "missing", "empty_list"):
+        box.control(no_record_shape=shape, set_user_crm={"1001": None}, apply=True)
+        with page.expect_response(lambda r: "getCRMUserSettings" in (r.request.post_data or "")) as got:
+            page.goto(box.url + "/user-value-added-features/userCrmUserSettings")
+        assert got.value.json()["response"].get("extension", "missing") == \
+            {"empty_dict": {}, "missing": "missing", "empty_list": []}[shape]
+        expect(page.locator(".ant-spin-spinning")).to_have_count(0)  # both reads shown: the form is filled
+        expect(page.get_by_label("Enable CRM")).not_to_be_checked()
+        page.get_by_label("Enable CRM").check()
+        for label, value in (("Client ID", "1000.ID"), ("Client Secret", "sec"), ("Refresh Token", "1000.rt")):
+            page.get_by_label(label).fill(value)
+        # the page reads the record again after its save: wait for that too, so that the next round's
+        # wait cannot catch it
+        with page.expect_response(lambda r: "getCRMUserSettings" in (r.request.post_data or "")):
+            with page.expect_response(lambda r: "CRMUserSettings" in (r.request.post_data or "")
+                                      and "enable_crm" in (r.request.post_data or "")) as saved:
+                page.get_by_role("button", name="Save").click()
+        assert "action=addCRMUserSettings" in saved.value.request.post_data, shape  # empty = no record yet
+        assert saved.value.json()["status"] == 0
+        assert box.state()["users"]["1001"]["crm"]["saved"]["client_id"] == "1000.ID"

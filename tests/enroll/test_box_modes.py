@@ -10,7 +10,13 @@ def test_faults_still_end_logged_in_without_double_saves(env):
         env.token(ext)
     env.box.control(fault_rate_limit=0.05, fault_502=0.05, fault_seed=7)
     r = env.run("enroll", "--file", str(env.inventory(EXTS)), "--json")
-    assert r.rc == 0, r.err
+    # a lost login reply may have been a counted failed attempt: that user is left for the next run
+    lost = [u for u in r.json()["users"] if u["status"] != "ok"]
+    assert all(u["error"]["code"] == "UCM_HTTP_ERROR" and "login" in u["error"]["message"] for u in lost), lost
+    assert r.rc == (5 if lost else 0), r.err
+    if lost:
+        again = env.run("enroll", "--file", str(env.inventory(EXTS)), "--json")
+        assert again.rc == 0, again.err
     st = env.state()
     assert st["counters"]["faults"]["http_502"] + st["counters"]["faults"]["rate_limit"] > 0  # faults did happen
     for ext in EXTS:

@@ -5,8 +5,9 @@ half-done user reaches the next).
 
 Per user: log in (waiting for a session slot; backing off and shrinking the pool when the box
 says too many users are logged in), read, plan, Save, Apply Changes where the portal offers it,
-read again until Logged In. Where users cannot apply, their saves are applied once by the admin
-after the batch, then every one of them is verified. One user's failure never stops the others;
+read again until Logged In. Where users cannot apply, Login Status is read first (a user's own
+Save may start the CRM login); only users it leaves waiting are applied once by the admin after
+the batch, then every one of them is verified. One user's failure never stops the others;
 each outcome is journalled (fsync) before the next step.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Optional, Protocol
@@ -25,13 +25,15 @@ from pydantic import SecretStr
 
 from ucm_automator.enroll.credentials import Job
 from ucm_automator.enroll.journal import Journal
+from ucm_automator.enroll.slots import SESSION_WAIT_S, SessionLimit, login_in_slot
 from ucm_automator.enroll.plan import LOGIN, not_logged_in, plan_user
 from ucm_automator.errors import SecretMissing, UcmautoError
 from ucm_automator.models import TargetResult
 from ucm_automator.redact import redact
 from ucm_automator.runner import unexpected
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.portal import Portal, PortalFacts, PortalOptions
+from ucm_automator.ucm.cgi import CgiReply
+from ucm_automator.ucm.portal import Portal, PortalFacts, PortalOptions, UserCrm
 from ucm_automator.ucm.session import BrowserSession
 from ucm_automator.zoho import errors as ZE
 
@@ -55,7 +57,10 @@ class BatchOptions:
     login_wait_s: float = 60.0  # deadline for Login Status to read Logged In after Apply
     dry_run: bool = False
     force: bool = False  # re-enter secrets the box shows masked
-    session_wait_s: float = 300.0  # how long to wait for a session slot on a full box
+    session_wait_s: float = SESSION_WAIT_S  # how long to wait for a session slot on a full box
+    # with no Apply for users: how long Login Status may take to turn Logged In after a Save
+    # that still has changes waiting, before the admin's Apply is asked for
+    save_login_wait_s: float = 10.0
     admin_user: str = "admin"
     admin_password: Optional[Callable[[], SecretStr]] = None  # asked only when users cannot apply
     portal: PortalOptions = field(default_factory=PortalOptions)
@@ -67,27 +72,6 @@ class Outcome:
     result: TargetResult
     status: str = "pending"  # ok / failed / awaiting_apply / done_earlier
     notes: list[str] = field(default_factory=list)  # what the plan wants the user to know
-
-
-class SessionLimit:
-    """At most `limit` users logged in at once; one fewer each time the box says too many are."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.active = max(1, limit), 0
-        self._cond = asyncio.Condition()
-
-    async def acquire(self) -> None:
-        async with self._cond:
-            await self._cond.wait_for(lambda: self.active < self.limit)
-            self.active += 1
-
-    async def release(self) -> None:
-        async with self._cond:
-            self.active -= 1
-            self._cond.notify_all()
-
-    def shrink(self) -> None:
-        self.limit = max(1, self.limit - 1)
 
 
 Task = Callable[[Portal, Outcome], Awaitable[str]]
@@ -166,25 +150,10 @@ class Batch:
 
     async def _login(self, portal: Portal, o: Outcome) -> None:
         """Log in holding a session slot (released by the caller); wait when the box is full."""
-        loop = asyncio.get_running_loop()
-        deadline, pause = loop.time() + self.opts.session_wait_s, 1.0
-        self._step(o.job.entry.extension, "logging in")
-        while True:
-            await self.limit.acquire()
-            try:
-                await portal.login(o.job.entry.extension, o.job.password)
-                return
-            except E.TooManySessions as e:
-                await self.limit.release()
-                self.limit.shrink()
-                if loop.time() + pause > deadline:
-                    raise E.TooManySessions(f"{e}; gave up after waiting {self.opts.session_wait_s:g} s") from None
-                self._step(o.job.entry.extension, "the box has too many sessions; waiting")
-                await asyncio.sleep(pause * random.uniform(1.0, 1.5))  # backoff with jitter
-                pause = min(pause * 2, 30.0)
-            except BaseException:
-                await self.limit.release()
-                raise
+        ext = o.job.entry.extension
+        self._step(ext, "logging in")
+        await login_in_slot(portal, ext, o.job.password, self.limit, self.opts.session_wait_s,
+                            lambda text: self._step(ext, text))
 
     async def _failed(self, portal: Portal, o: Outcome, e: Exception) -> None:
         err = e if isinstance(e, UcmautoError) else unexpected(e, o.result)  # one line, not a call log
@@ -211,24 +180,48 @@ class Batch:
         if self.opts.dry_run or plan.unchanged:
             o.result.after = plan.before if plan.unchanged else None
             return "ok"
+        saved = None
         if plan.save:
             self._step(ext, "saving")
-            await portal.save(ext, job.want)
+            saved = await portal.save(ext, job.want)
             o.result.changed = True
             self.journal.write("saved", extension=ext)
         self._step(ext, "applying")
-        if not await portal.apply():
-            self.journal.write("awaiting_apply", extension=ext)
-            return "awaiting_apply"
-        self.journal.write("applied", extension=ext, by="user")
-        return await self._verify(portal, o)
+        if await portal.apply():
+            self.journal.write("applied", extension=ext, by="user")
+            return await self._verify(portal, o)
+        if await self._logged_in_by_save(portal, o, saved):
+            self.journal.write("applied", extension=ext, by="save")
+            return "ok"
+        self.journal.write("awaiting_apply", extension=ext)
+        return "awaiting_apply"
 
-    async def _verify(self, portal: Portal, o: Outcome) -> str:
+    async def _logged_in_by_save(self, portal: Portal, o: Outcome, saved: Optional[CgiReply]) -> bool:
+        """No Apply for this user: does the Save log in by itself? Read Login Status before asking
+        for the admin's Apply. Nothing waiting (need_apply no): the full wait, it is the answer;
+        changes waiting: a short one, skipped once this box has shown it needs the admin."""
+        ext, job = o.job.entry.extension, o.job
+        waiting = saved is None or str(saved.response.get("need_apply", "yes")).lower() != "no"
+        if waiting and self.facts.save_logs_in is False:
+            return False
+        self._step(ext, "reading Login Status")
+        have = await portal.wait_logged_in(ext, self.opts.save_login_wait_s if waiting else self.opts.login_wait_s)
+        if have.login_status == LOGIN and have.holds(job.want, masked_ok=True):
+            self.facts.save_logs_in = True
+            o.result.after = have.public()
+            return True
+        if have.need_apply is False and not waiting:
+            await self._verify(portal, o, have)  # nothing waits and still not Logged In: say why
+        self.facts.save_logs_in = False
+        return False
+
+    async def _verify(self, portal: Portal, o: Outcome, after: Optional[UserCrm] = None) -> str:
         ext, job = o.job.entry.extension, o.job
         self._step(ext, "waiting for Logged In")
         loop = asyncio.get_running_loop()
         started = loop.time()
-        after = await portal.wait_logged_in(ext, self.opts.login_wait_s)
+        if after is None or after.login_status != LOGIN:
+            after = await portal.wait_logged_in(ext, self.opts.login_wait_s)
         o.result.after = after.public()
         if after.login_status != LOGIN:
             zoho_says = await asyncio.to_thread(_zoho_says, job)  # one more look at Zoho names the cause
@@ -240,7 +233,8 @@ class Batch:
         return "ok"
 
     async def _admin_apply(self, waiting: list[Outcome]) -> bool:
-        """One Apply Changes as the admin for every user whose portal offers none."""
+        """One Apply Changes as the admin for every user whose Save left changes waiting. When it
+        cannot be done, each user's Login Status is read before the user is called failed."""
         names = ", ".join(o.job.entry.extension for o in waiting)
         self._step("admin", f"Apply Changes for {len(waiting)} user(s)")
         portal = Portal(self.session, self.facts, self.opts.portal)
@@ -249,27 +243,38 @@ class Batch:
                 raise SecretMissing("no admin password to apply with")
             password = self.opts.admin_password()
             await portal.start()
-            await self.limit.acquire()
+            await login_in_slot(portal, self.opts.admin_user, password, self.limit, self.opts.session_wait_s,
+                                lambda text: self._step("admin", text))
             try:
-                applied = await portal.admin_apply(self.opts.admin_user, password)
+                applied = await portal.apply_as_admin(self.opts.admin_user)
             finally:
+                await portal.logout()
                 await self.limit.release()
             self.journal.write("admin_apply", applied=applied, extensions=[o.job.entry.extension for o in waiting])
             return True
         except (UcmautoError, PlaywrightError) as e:
             err = e if isinstance(e, UcmautoError) else unexpected(e, waiting[0].result)
             why = E.UcmError(
-                f"saved, but extension users may not Apply Changes on this box and the admin Apply failed: {err} "
-                f"(give $UCMAUTO_ADMIN_PASSWORD or --admin-password-file, or press Apply Changes in the GUI, "
-                f"then run again); waiting: {names}", exit_code=err.exit_code)
-            for o in waiting:
-                o.status = "failed"
-                o.result.error = {"code": err.exit_code.name, "exit_code": int(err.exit_code), "message": redact(why)}
-                self._journal_done(o)
-                self.progress.done(o)
+                f"saved, but Login Status did not turn Logged In, the change waits for Apply Changes, extension "
+                f"users may not Apply Changes on this box, and the admin Apply failed: {err} (give $UCMAUTO_ADMIN_PASSWORD or --admin-password-file, "
+                f"or press Apply Changes in the GUI, then run again); waiting: {names}", exit_code=err.exit_code)
+            await self._settle_unapplied(waiting, why)
             return False
         finally:
             await portal.close()
+
+    async def _settle_unapplied(self, waiting: list[Outcome], why: E.UcmError) -> None:
+        """The admin Apply failed: a user the box logged in anyway is done, the others failed."""
+        async def check(portal: Portal, o: Outcome) -> str:
+            have = await portal.read(o.job.entry.extension)
+            if have.login_status == LOGIN and have.holds(o.job.want, masked_ok=True):
+                o.result.after = have.public()
+                return "ok"
+            raise E.UcmError(str(why), exit_code=why.exit_code)
+
+        for o in waiting:
+            o.status = "pending"
+        await self._pool(waiting, check)
 
     def _journal_done(self, o: Outcome) -> None:
         r = o.result

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from ucm_automator.config import Settings
 from ucm_automator.enroll.inventory import Entry
+from ucm_automator.enroll.slots import SESSION_WAIT_S, SessionLimit, login_in_slot
 from ucm_automator.errors import ExitCode, UcmautoError
 from ucm_automator.models import TargetResult
 from ucm_automator.redact import redact
@@ -82,7 +83,8 @@ async def read_status_async(settings: Settings, ucm: str, profile: FirmwareProfi
         queue: asyncio.Queue[UserStatus] = asyncio.Queue()
         for u in report.users:
             queue.put_nowait(u)
-        workers = [_worker(session, queue, passwords) for _ in range(min(concurrency, len(users)))]
+        limit = SessionLimit(concurrency)
+        workers = [_worker(session, queue, passwords, limit) for _ in range(min(concurrency, len(users)))]
         await asyncio.gather(*workers)
     if report.admin_crm is None:
         seen = next((u.crm for u in report.users if u.crm), None)
@@ -92,20 +94,28 @@ async def read_status_async(settings: Settings, ucm: str, profile: FirmwareProfi
     return report
 
 
-async def _worker(session: BrowserSession, queue: "asyncio.Queue[UserStatus]", passwords: dict[str, SecretStr]) -> None:
+async def _worker(session: BrowserSession, queue: "asyncio.Queue[UserStatus]", passwords: dict[str, SecretStr],
+                  limit: SessionLimit) -> None:
     portal = Portal(session, PortalFacts(), PortalOptions())
     await portal.start()
     try:
         while not queue.empty():
             u = queue.get_nowait()
             ext = u.entry.extension
+            try:  # a full box (-41) is waited on, as enrolment does
+                await login_in_slot(portal, ext, passwords[ext], limit, SESSION_WAIT_S, lambda text: None)
+            except (UcmautoError, PlaywrightError) as e:
+                u.error = _error(e)
+                await portal.recycle(ext)
+                continue
             try:
-                await portal.login(ext, passwords[ext])
                 u.crm = (await portal.read(ext)).public()
                 await portal.logout()
             except (UcmautoError, PlaywrightError) as e:
                 u.error = _error(e)
                 await portal.logout()
                 await portal.recycle(ext)
+            finally:
+                await limit.release()
     finally:
         await portal.close()

@@ -157,19 +157,6 @@ def error_for(profile: FirmwareProfile, reply: CgiReply, doing: str) -> E.UcmErr
     return cls(line)
 
 
-def retryable(err: E.UcmError) -> bool:
-    """What the box did not process: a rate limit, or an HTTP error (a proxy, a restart)."""
-    return isinstance(err, (E.RateLimited, E.UcmHttpError))
-
-
-def retry_pause(err: Optional[E.UcmError], attempt: int, rate_limit_s: float) -> float:
-    """Backoff before try `attempt + 1`: a rate limit waits `rate_limit_s`, doubling (at most 60 s);
-    an HTTP error only briefly (0.25 s, doubling, at most 8 s)."""
-    if isinstance(err, E.RateLimited):
-        return min(60.0, rate_limit_s * 2 ** attempt)
-    return min(8.0, 0.25 * 2 ** attempt)
-
-
 def expect_reply(page: Page, profile: FirmwareProfile, action: str, timeout_ms: float) -> asyncio.Future:
     """Start listening for the next `action` response; await it (or race it) after the trigger."""
     path = profile.cgi.path

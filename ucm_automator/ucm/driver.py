@@ -12,12 +12,10 @@ form shows; keys go in and out, the profile turns them into the texts on screen.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Awaitable, Callable, Optional
 from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Page
-from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import SecretStr
 
@@ -25,12 +23,12 @@ from ucm_automator.errors import BadInput
 from ucm_automator.models import AdminCrm
 from ucm_automator.plan import AdminPlan, AdminWant, diff_admin, resolve_admin
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import CgiReply, CgiWatcher, error_for, reply_to, retry_pause, retryable
+from ucm_automator.ucm.cgi import CgiReply, error_for, reply_to
+from ucm_automator.ucm.gui import Gui
 from ucm_automator.ucm.pages.admin_crm import AdminCrmPage
-from ucm_automator.ucm.pages.login import LoginPage
-from ucm_automator.ucm.pages.shell import Shell
 from ucm_automator.ucm.pages.widgets import wait_until
 from ucm_automator.ucm.press import press_save
+from ucm_automator.ucm.retry import Retry
 from ucm_automator.ucm.session import BrowserSession
 
 Hook = Callable[[str], Awaitable[None]]  # called with a step name: a seam for tests and progress
@@ -50,23 +48,20 @@ class UcmDriver:
     ) -> None:
         self.session, self.profile = session, session.profile
         self.user, self._password, self.name = user, password, name
-        self.retries, self.backoff_s, self.hook = retries, backoff_s, hook
+        self.retry, self.hook = Retry(retries, backoff_s), hook
         self.timeout_ms = session.timeout_ms
         self.host = session.options.base_url
         self.artifacts: list = []
-        self.logins = 0
         self.wrote = False  # a Save or Apply Changes the box accepted
-        self._ctx: Optional[BrowserContext] = None
+        self.gui = Gui(session, retry=self.retry)
         self.page: Page  # set by open()
 
     # ---- open / close ------------------------------------------------------------------------
 
     async def __aenter__(self) -> "UcmDriver":
-        self._ctx = await self.session.new_context()
         try:
-            self.page = await self._ctx.new_page()
-            self.watcher = CgiWatcher(self.page, self.profile)
-            self.shell = Shell(self.page, self.profile, self.timeout_ms)
+            await self.gui.open()
+            self.page, self.watcher, self.shell = self.gui.page, self.gui.watcher, self.gui.shell
             self.admin_crm = AdminCrmPage(self.page, self.profile, self.shell, self.timeout_ms)
             await self._login()
         except BaseException as exc:
@@ -78,33 +73,16 @@ class UcmDriver:
         await self._close(exc)
 
     async def _close(self, exc: Optional[BaseException]) -> None:
+        """Keep artifacts of a failure, then end the session (on a cancel too: gui.close is bounded)."""
         failed = isinstance(exc, Exception)
-        if failed and not isinstance(exc, BadInput) and self._ctx is not None and hasattr(self, "page"):
+        if failed and not isinstance(exc, BadInput) and self.gui.ctx is not None:
             self.artifacts += await self.session.save_failure(self.page, self.name, str(exc))
-        # log out even after a failure: an abandoned session holds one of the box's session slots
-        interrupted = exc is not None and not failed  # Ctrl-C / cancel: leave at once
-        if self.logins and not interrupted and hasattr(self, "shell") and not self.shell.at_login() \
-                and not self.page.is_closed():
-            await self._logout()
-        if self._ctx is not None:
-            self.artifacts += await self.session.close_context(self._ctx, self.name, failed)
+        self.artifacts += await self.gui.close(self.name, failed)
         if isinstance(exc, E.UcmError):
             exc.artifacts = list(self.artifacts)
 
-    async def _logout(self) -> None:
-        try:  # frees the box's session slot; the run's outcome does not depend on it
-            if not await self.shell.logout_control.is_visible():
-                return  # e.g. the setup wizard: nothing to click, the session times out on its own
-            await reply_to(self.page, self.profile, self.profile.action("logout"), self.shell.logout,
-                           min(self.timeout_ms, 5000))
-        except (E.UcmError, PlaywrightError):
-            pass
-
     async def _login(self) -> None:
-        login = LoginPage(self.page, self.profile, self.timeout_ms)
-        await login.open()
-        user = await login.login(self.user, self._password, self.host)
-        self.logins += 1
+        user = await self.gui.login(self.user, self._password)
         if str(user.get("is_first_login", "")).lower() == "yes" or await self._wizard_after_login():
             raise E.SetupWizard(
                 f"{self.host} wants its first-login setup wizard finished; complete it once in a "
@@ -116,7 +94,7 @@ class UcmDriver:
             await self.page.wait_for_url(lambda u: urlsplit(u).path != self.profile.routes.login,
                                          timeout=self.timeout_ms)
         except PlaywrightTimeout:
-            raise E.PageNotFound(f"the GUI stayed on the login page of {self.host} after a good login") from None
+            pass  # gui.login waited for the same: it has already raised
         return await self.shell.in_wizard()
 
     async def _step(self, name: str) -> None:
@@ -237,25 +215,26 @@ class UcmDriver:
 
     async def _confirmed(self, act: Callable[[], Awaitable[CgiReply]], doing: str, state: str,
                          landed: Optional[Callable[[], Awaitable[bool]]] = None) -> CgiReply:
-        """Run a click whose /cgi reply must be 0; back off and retry what the box did not process.
+        """Run a click whose /cgi reply must be 0; retry what the box did not process.
         `landed`: after an HTTP error, whether the change is there anyway (then no second try)."""
-        for attempt in range(self.retries + 1):
+        async def attempt() -> CgiReply:
             reply = await act()
-            if reply.ok:
-                self.wrote = True
-                return reply
-            err = error_for(self.profile, reply, doing)
-            if not retryable(err):
-                raise type(err)(f"{err}; {state}")
-            if attempt == self.retries:
-                if landed is not None and reply.status is None:
-                    state = "a Save may have reached the box without its reply: run again (it reads before saving)"
-                raise type(err)(f"{err}; gave up after {self.retries + 1} tries; {state}")
-            await asyncio.sleep(retry_pause(err, attempt, self.backoff_s))
-            if landed is not None and reply.status is None and await landed():
-                self.wrote = True
-                return reply
-        raise AssertionError("unreachable")
+            if not reply.ok:
+                raise error_for(self.profile, reply, doing)
+            return reply
+
+        async def arrived(err: E.UcmError) -> Optional[CgiReply]:
+            if landed is not None and isinstance(err, E.UcmHttpError) and await landed():
+                return CgiReply(doing, None)
+            return None
+
+        lost = "a Save may have reached the box without its reply: run again (it reads before saving)"
+        try:
+            reply = await self.retry.run(attempt, doing=doing, landed=arrived, state=state)
+        except E.UcmHttpError as exc:
+            raise type(exc)(str(exc).replace(state, lost) if landed is not None else str(exc)) from None
+        self.wrote = True
+        return reply
 
     # ---- admin CRM: verify -------------------------------------------------------------------
 

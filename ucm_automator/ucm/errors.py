@@ -57,6 +57,12 @@ class LoginForbidden(UcmError):
     exit_code = ExitCode.LOGIN_FORBIDDEN
 
 
+class LoginReplyLost(UcmError):
+    """The login's reply was lost (HTTP error): the box may have counted a failed attempt."""
+
+    exit_code = ExitCode.UCM_HTTP_ERROR
+
+
 class LoginUnknownUser(UcmError):
     exit_code = ExitCode.LOGIN_UNKNOWN_USER
 
@@ -78,6 +84,11 @@ class SessionExpired(UcmError):
 
 
 # the GUI and its replies
+class LogoutNotShown(UcmError):
+    exit_code = ExitCode.PAGE_NOT_FOUND
+
+
+
 class PageNotFound(UcmError):
     exit_code = ExitCode.PAGE_NOT_FOUND
 

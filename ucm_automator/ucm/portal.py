@@ -6,7 +6,8 @@
     await portal.save("1001", want)             # confirmed by the add/updateCRMUserSettings reply
     await portal.apply()                        # header Apply Changes where offered (applyChanges)
     have = await portal.wait_logged_in("1001", 60)   # read again (Cancel or reload), back off, until the deadline
-    await portal.logout()                       # clear cookies and storage; the next user logs in on its form
+    await portal.logout()                       # user-name menu > Logout; wipe cookies and storage;
+                                                # the next user logs in on the form the GUI shows
 
 Deciding whether to save is the caller's (enroll/plan.py); the driver only retries what the box
 did not process (HTTP errors, rate limits) and re-reads before saving again.
@@ -17,22 +18,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
-from playwright.async_api import BrowserContext, Page
+from playwright.async_api import Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from pydantic import SecretStr
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import (CgiReply, CgiWatcher, error_for, expect_reply, first_of, parse_reply, reply_to,
-                                  retry_pause, retryable)
-from ucm_automator.ucm.pages.login import LoginPage
-from ucm_automator.ucm.pages.shell import Shell
+from ucm_automator.ucm.cgi import CgiReply, error_for, reply_to
+from ucm_automator.ucm.gui import Gui
 from ucm_automator.ucm.pages.user_crm import UserCrmPage
 from ucm_automator.ucm.pages.widgets import wait_until
 from ucm_automator.ucm.portal_state import UserCrm, UserWant, state_from_replies  # noqa: F401 (re-exported)
 from ucm_automator.ucm.press import press_save
+from ucm_automator.ucm.retry import Retry
 from ucm_automator.ucm.session import BrowserSession
 
 
@@ -52,6 +51,7 @@ class PortalFacts:
     """What one batch learns about the box, shared by its workers."""
 
     user_can_apply: Optional[bool] = None
+    save_logs_in: Optional[bool] = None  # a user's own Save starts the CRM login (no Apply needed)
     cancel_rereads: Optional[bool] = None  # the page's Cancel asks the box again (no full load needed)
 
 
@@ -60,22 +60,26 @@ class Portal:
         self.session, self.profile, self.facts, self.options = session, session.profile, facts, options
         self.timeout_ms = session.timeout_ms
         self.host = session.options.base_url
-        self.ctx: Optional[BrowserContext] = None
+        self.retry = Retry(options.retries, self._rate_limit_wait())
+        self.gui = Gui(session, calm_motion=self.profile.user_crm.calm_motion,
+                       keep={self.profile.action("check_info")}, retry=self.retry)
         self.page: Page
+
+    @property
+    def ctx(self):  # noqa: ANN201 - the worker's browser context, None when closed
+        return self.gui.ctx
 
     # ---- the worker's context ------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.logins, self.logged_out, self.cdp = 0, False, None
-        self.ctx = await self.session.new_context(calm_motion=self.profile.user_crm.calm_motion)
-        self.page = await self.ctx.new_page()
-        self.watcher = CgiWatcher(self.page, self.profile, keep={self.profile.action("check_info")})
-        self.shell = Shell(self.page, self.profile, self.timeout_ms)
+        self.cdp = None
+        await self.gui.open()
+        self.page, self.watcher, self.shell = self.gui.page, self.gui.watcher, self.gui.shell
         self.crm = UserCrmPage(self.page, self.profile, self.shell, self.timeout_ms)
 
     async def close(self, name: str = "portal", failed: bool = False) -> list:
-        ctx, self.ctx = self.ctx, None
-        return await self.session.close_context(ctx, name, failed) if ctx else []
+        """Log out (if still logged in) and close the context."""
+        return await self.gui.close(name, failed)
 
     async def recycle(self, name: str) -> list:
         """A fresh context after a failure: nothing of a half-done user is left for the next one."""
@@ -85,76 +89,15 @@ class Portal:
 
     async def renew_if_worn(self) -> None:
         """A fresh context after `renew_after` users (see PortalOptions)."""
-        if self.ctx is not None and self.logins >= self.options.renew_after:
+        if self.ctx is not None and self.gui.logins >= self.options.renew_after:
             await self.close()
             await self.start()
 
     # ---- logging in and out ----------------------------------------------------------------------
 
     async def login(self, user: str, password: SecretStr) -> dict[str, Any]:
-        form = LoginPage(self.page, self.profile, self.timeout_ms)
-        self.logins += 1
         self.crm.route, self.crm.last = None, None  # each user finds the page through the menu, as a person does
-        await form.open(reuse=self.logged_out)
-        self.logged_out = False
-        if await form.captcha_shown():
-            raise E.Captcha(f"the login page of {self.host} shows a CAPTCHA, which ucmauto will not solve; "
-                            "turn it off on the box or log in once in a browser, then run again")
-        for attempt in range(self.options.retries + 1):
-            await form.username.fill(user)
-            await form.password.fill(password.get_secret_value())
-            reply = await self._submit(form)
-            if reply.ok:
-                break
-            if reply.status is None and attempt < self.options.retries:  # a 502: nothing processed
-                await asyncio.sleep(self._pause(None, attempt))
-                continue
-            raise self._refusal(reply, user)
-        try:  # the GUI leaves the login page once it has stored the session
-            await self.page.wait_for_url(lambda u: urlsplit(u).path != self.profile.routes.login,
-                                         timeout=self.timeout_ms)
-        except PlaywrightTimeout:
-            raise E.PageNotFound(f"the GUI stayed on the login page of {self.host} after a good login") from None
-        found = reply.response.get("user")
-        return found if isinstance(found, dict) else {}
-
-    async def _submit(self, form: LoginPage) -> CgiReply:
-        """The login reply, or the HTTP error that stopped the GUI before it (challenge or login)."""
-        path, action = self.profile.cgi.path, self.profile.action("login")
-        login = expect_reply(self.page, self.profile, action, self.timeout_ms)
-        broken = asyncio.ensure_future(self.page.wait_for_event(
-            "response", lambda r: urlsplit(r.url).path == path and not r.ok, timeout=self.timeout_ms))
-        try:
-            await form.submit.click()
-        except BaseException:
-            for task in (login, broken):
-                task.cancel()
-            await asyncio.gather(login, broken, return_exceptions=True)
-            raise
-        name, value = await first_of({"login": login, "broken": broken})
-        if name is None:
-            raise E.UcmTimeout(f"{self.host} did not answer the login within {self.timeout_ms / 1000:g} s")
-        return await parse_reply(value, action)
-
-    def _refusal(self, reply: CgiReply, user: str) -> E.UcmError:
-        err, r = error_for(self.profile, reply, f"logging in as {user}"), reply.response
-        who = f"extension {user}" if user.isdigit() else f"user '{user}'"
-        if isinstance(err, E.LoginWrongPassword):
-            left = r.get("remain_num")
-            tail = f"{left} more attempt(s) before the box bans it" if left not in (None, "") else "no retry"
-            return E.LoginWrongPassword(f"wrong password for {who} on {self.host} ({tail}); "
-                                        "not retrying: check its password source")
-        if isinstance(err, E.LoginBanned):
-            meaning = self.profile.cgi.meaning(reply.status or 0)
-            when = "until an administrator lifts the ban" if meaning and meaning.kind == "banned_forever" \
-                else f"for {r.get('remain_time', 'some')} s more"
-            return E.LoginBanned(f"{who} is banned from logging in to {self.host} {when} "
-                                 "(too many failed logins); not trying")
-        if isinstance(err, E.LoginUnknownUser):
-            return E.LoginUnknownUser(f"{self.host} has no {who}; check the inventory")
-        if isinstance(err, E.TooManySessions):
-            return E.TooManySessions(f"too many users are logged in to {self.host} (status {reply.status})")
-        return err
+        return await self.gui.login(user, password, reuse_form=True)
 
     async def logout(self) -> None:
         """Log out (frees the box's session slot) and wipe cookies and storage; never raises.
@@ -162,15 +105,7 @@ class Portal:
         After a clean logout the GUI shows its login form, and the next user logs in there: loading
         the GUI again would cost more CPU than the rest of a user's steps. Otherwise the page is
         blanked, so nothing of this user's form is left for the next one."""
-        wait_ms = min(self.timeout_ms, 5000)
-        clean = False
-        try:
-            if not self.shell.at_login() and await self.shell.logout_control.is_visible():
-                reply = await reply_to(self.page, self.profile, self.profile.action("logout"), self.shell.logout, wait_ms)
-                await self.page.wait_for_url(lambda u: urlsplit(u).path == self.profile.routes.login, timeout=wait_ms)
-                clean = reply.ok
-        except (E.UcmError, PlaywrightError):
-            pass  # the session then dies on the box's timeout; the next user gets a clean page anyway
+        clean = await self.gui.logout()
         try:
             await self.page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
             await self.ctx.clear_cookies()
@@ -183,7 +118,7 @@ class Portal:
             pass
         self.watcher.last.clear()
         self.crm.route, self.crm.last = None, None
-        self.logged_out = clean
+        self.gui.logged_out_cleanly = clean
         if clean:
             await self._collect_garbage()
 
@@ -202,13 +137,11 @@ class Portal:
 
     async def read(self, extension: str, again: bool = False) -> UserCrm:
         """Load the page (menu or deep link; later: a full load) and read what the box holds.
-        `again`: the page is open; read through its Cancel where that asks the box again."""
-        # A load is three /cgi requests, any of which a proxy may answer 502, so a load fails far
-        # more often than one request; and reading changes nothing: twice the tries of a Save.
-        tries = 2 * (self.options.retries + 1)
-        for attempt in range(tries):
+        `again`: the page is open; read through its Cancel where that asks the box again.
+        After a failed read the page is loaded again: a GUI whose read failed stops loading."""
+        async def attempt() -> UserCrm:
             loaded = None
-            if again and self.facts.cancel_rereads is not False:
+            if again and self.facts.cancel_rereads is not False and self.crm.last_ok():
                 loaded = await self.crm.reread(self.watcher.in_flight)
                 self.facts.cancel_rereads = loaded is not None
             if loaded is None:
@@ -217,15 +150,16 @@ class Portal:
                 loaded = await self.crm.reload()  # (the first time: opens it)
             info = await self._check_info()
             bad = next((r for r in (loaded.admin, loaded.user, info) if r is not None and not r.ok), None)
-            if bad is None:
-                have = state_from_replies(self.profile, extension, loaded, info)
-                await self._check_form(have)
-                return have
-            err = error_for(self.profile, bad, "loading the CRM User Settings page")
-            if not retryable(err) or attempt == tries - 1:
-                raise err
-            await asyncio.sleep(self._pause(err, attempt))
-        raise AssertionError("unreachable")
+            if bad is not None:
+                raise error_for(self.profile, bad, "loading the CRM User Settings page")
+            have = state_from_replies(self.profile, extension, loaded, info)
+            await self._check_form(have)
+            return have
+
+        # A load is three /cgi requests, any of which a proxy may answer 502, so a load fails far
+        # more often than one request; and reading changes nothing: twice the tries of a Save.
+        return await self.retry.run(attempt, doing="loading the CRM User Settings page",
+                                    tries=2 * (self.options.retries + 1))
 
     async def _check_info(self) -> Optional[CgiReply]:
         action = self.profile.action("check_info")
@@ -253,10 +187,12 @@ class Portal:
 
     # ---- writing: the only Save and Apply on the user side -----------------------------------------
 
-    async def save(self, extension: str, want: UserWant) -> None:
-        """Tick Enable CRM, fill, Save; after an unprocessed or refused Save, re-read before trying again."""
-        rejected = False
-        for attempt in range(self.options.retries + 1):
+    async def save(self, extension: str, want: UserWant) -> CgiReply:
+        """Tick Enable CRM, fill, Save; the box's reply (its need_apply says whether the change
+        waits for Apply Changes). After an unprocessed or refused Save, re-read before trying again."""
+        rejected: list[E.UcmError] = []
+
+        async def attempt() -> CgiReply:
             await self.crm.tick_enable()
             await self.crm.fill("client_id", want.client_id)
             await self.crm.fill("client_secret", want.client_secret)
@@ -265,19 +201,27 @@ class Portal:
                 self.page, self.crm.save_button, actions=self.crm.saves, cgi_path=self.profile.cgi.path,
                 invalid=self.crm.invalid, refusal=self.crm.form_errors, where="the CRM User Settings page",
                 timeout_ms=self.timeout_ms)
-            if reply.ok:
-                return
-            err = error_for(self.profile, reply, f"saving the CRM User Settings of {extension}")
-            stale = isinstance(err, E.SaveRejected) and not rejected  # e.g. add on a record made meanwhile
-            if not (retryable(err) or stale) or attempt == self.options.retries:
-                state = "nothing was saved" if reply.status is not None else \
-                    "a Save may have reached the box without its reply: run again (it reads before saving)"
-                raise type(err)(f"{err}; {state}")
-            rejected = rejected or stale
-            await asyncio.sleep(0 if stale else self._pause(err, attempt))
-            if (await self.read(extension)).holds(want):  # a proxy's 502 can come after the box saved
-                return
-        raise AssertionError("unreachable")
+            if not reply.ok:
+                raise error_for(self.profile, reply, f"saving the CRM User Settings of {extension}")
+            return reply
+
+        def stale(err: E.UcmError) -> bool:  # e.g. an add on a record made meanwhile: once
+            first = isinstance(err, E.SaveRejected) and not rejected
+            rejected.append(err)
+            return first
+
+        async def landed(err: E.UcmError) -> Optional[CgiReply]:  # a proxy's 502 can come after the box saved
+            if (await self.read(extension)).holds(want):
+                return CgiReply(self.profile.action("update_user_crm"), 0, {})
+            return None
+
+        try:
+            return await self.retry.run(attempt, doing=f"saving the CRM User Settings of {extension}",
+                                        also=stale, landed=landed, state="nothing was saved")
+        except E.UcmHttpError as exc:
+            raise E.UcmHttpError(str(exc).replace(
+                "nothing was saved", "a Save may have reached the box without its reply: run again "
+                "(it reads before saving)")) from None
 
     async def apply(self) -> bool:
         """Press the header Apply Changes; False when the portal offers none to this user."""
@@ -297,34 +241,33 @@ class Portal:
         self.facts.user_can_apply = True
         return True
 
-    async def admin_apply(self, user: str, password: SecretStr) -> bool:
-        """Log in as an admin and press Apply Changes once; False when nothing waits to be applied."""
-        await self.login(user, password)
-        try:
-            info = await self._check_info()
-            if info is not None and info.ok and str(info.response.get("need_apply", "")).lower() == "no":
-                return False
-            await self.shell.apply_button.wait_for(state="visible", timeout=self.timeout_ms)
-            if not await self._apply_click():
-                raise E.NoPermission(f"'{user}' may not Apply Changes on {self.host}")
-            return True
-        finally:
-            await self.logout()
+    async def apply_as_admin(self, user: str) -> bool:
+        """Logged in as an admin: press Apply Changes once; False when nothing waits to be applied."""
+        info = await self._check_info()
+        if info is not None and info.ok and str(info.response.get("need_apply", "")).lower() == "no":
+            return False
+        await self.shell.apply_button.wait_for(state="visible", timeout=self.timeout_ms)
+        if not await self._apply_click():
+            raise E.NoPermission(f"'{user}' may not Apply Changes on {self.host}")
+        return True
 
     async def _apply_click(self) -> bool:
-        action = self.profile.action("apply")
-        for attempt in range(self.options.retries + 1):
+        """Apply Changes; False when this user may not (-47)."""
+        action, state = self.profile.action("apply"), "the settings are saved but not applied"
+
+        async def attempt() -> bool:
             reply = await reply_to(self.page, self.profile, action, self.shell.apply_button.click, self.timeout_ms)
             if reply.ok and str(reply.response.get("settings", "0")) == "0":
                 return True
+            if reply.ok:
+                raise E.ApplyRefused(f"the box answered Apply Changes with settings="
+                                     f"{reply.response.get('settings')}")
             err = error_for(self.profile, reply, "applying changes")
             if isinstance(err, E.NoPermission):
                 return False
-            if reply.ok or not retryable(err) or attempt == self.options.retries:
-                raise E.ApplyRefused(f"{err}; the settings are saved but not applied") if reply.ok \
-                    else type(err)(f"{err}; the settings are saved but not applied")
-            await asyncio.sleep(self._pause(err, attempt))
-        raise AssertionError("unreachable")
+            raise err
+
+        return await self.retry.run(attempt, doing="applying changes", state=state)
 
     async def wait_logged_in(self, extension: str, deadline_s: float) -> UserCrm:
         """Read again until Login Status is the profile's 'login' or the deadline; the last read wins."""
@@ -340,9 +283,9 @@ class Portal:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _pause(self, err: Optional[E.UcmError], attempt: int) -> float:
-        base = self.options.rate_limit_wait_s
-        if base is None and isinstance(err, E.RateLimited):
-            found = [m.retry_after_s for m in self.profile.cgi.status.values() if m.kind == "rate_limited"]
-            base = min([s for s in found if s] or [15.0])
-        return retry_pause(err, attempt, base or 0.0)
+    def _rate_limit_wait(self) -> float:
+        """The first wait after a rate limit: the option, else what the profile's codes ask."""
+        if self.options.rate_limit_wait_s is not None:
+            return self.options.rate_limit_wait_s
+        found = [m.retry_after_s for m in self.profile.cgi.status.values() if m.kind == "rate_limited"]
+        return min([s for s in found if s] or [15.0])

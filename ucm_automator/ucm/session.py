@@ -83,6 +83,9 @@ class BrowserSession:
         self.profile = profile
         self._pw: Optional[Playwright] = None
         self._browser: Optional[Browser] = None
+        # accounts whose password the box accepted in this run: a lost login reply for one of
+        # them cannot be a counted wrong password, so that login may be sent again (ucm/gui.py)
+        self.proven_logins: set[str] = set()
 
     @property
     def timeout_ms(self) -> float:

@@ -1,7 +1,7 @@
 """The login page (one page for admins and user-portal users).
 
-It only knows where the fields are and what the box answered. It never retries: a second try
-with a wrong password counts towards the box's lockout.
+It only knows where the fields are and how to word what the box answered; `ucm/gui.py` submits
+it (and decides, once, whether a try may be repeated).
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
-from pydantic import SecretStr
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.cgi import CgiReply, error_for, reply_to
+from ucm_automator.ucm.cgi import CgiReply, error_for
 from ucm_automator.ucm.pages.widgets import visible_texts
 from ucm_automator.ucm.profile import FirmwareProfile
 
@@ -68,46 +67,29 @@ class LoginPage:
                 return True
         return False
 
-    async def login(self, user: str, password: SecretStr, host: str) -> dict[str, Any]:
-        """Submit once; return the box's `response.user`, or raise the typed refusal."""
-        if await self.captcha_shown():
-            raise E.Captcha(
-                f"the login page of {host} shows a CAPTCHA, which ucmauto will not solve; log in "
-                "once in a browser, or turn the CAPTCHA off on the box, then run again"
-            )
-        await self.username.fill(user)
-        await self.password.fill(password.get_secret_value())  # the only place it is used
-        reply = await reply_to(
-            self.page, self.profile, self.profile.action("login"), self.submit.click, self.timeout_ms
-        )
-        if reply.ok:
-            found = reply.response.get("user")
-            return found if isinstance(found, dict) else {}
-        raise self._refusal(reply, user, host)
+    @staticmethod
+    def who(user: str) -> str:
+        return f"extension {user}" if user.isdigit() else f"'{user}'"
 
-    def _refusal(self, reply: CgiReply, user: str, host: str) -> E.UcmError:
-        err = error_for(self.profile, reply, f"logging in as '{user}'")
-        r = reply.response
+    def refusal(self, reply: CgiReply, user: str, host: str) -> E.UcmError:
+        """The one line for a refused login: what the box said, and that it is not retried."""
+        err, r, who = error_for(self.profile, reply, f"logging in as {user}"), reply.response, self.who(user)
         if isinstance(err, E.LoginWrongPassword):
             left = r.get("remain_num")
-            tail = f"the box allows {left} more attempt(s) before it bans '{user}'" if left not in (None, "") \
+            tail = f"{left} more attempt(s) before the box bans it" if left not in (None, "") \
                 else "the box did not say how many attempts are left"
-            return E.LoginWrongPassword(
-                f"wrong password for '{user}' on {host}; {tail}; not retrying (check the password source)"
-            )
+            return E.LoginWrongPassword(f"wrong password for {who} on {host} ({tail}); "
+                                        "not retrying: check its password source")
         if isinstance(err, E.LoginBanned):
-            kind = self.profile.cgi.meaning(reply.status or 0)
-            if kind and kind.kind == "banned_forever":
-                return E.LoginBanned(
-                    f"'{user}' is banned from logging in to {host} until an administrator lifts the ban "
-                    "(too many failed logins)"
-                )
-            return E.LoginBanned(
-                f"'{user}' is temporarily banned on {host} after too many failed logins; "
-                f"try again in {_duration(r.get('remain_time'))}"
-            )
+            meaning = self.profile.cgi.meaning(reply.status or 0)
+            if meaning and meaning.kind == "banned_forever":
+                return E.LoginBanned(f"{who} is banned from logging in to {host} until an administrator "
+                                     "lifts the ban (too many failed logins); not trying")
+            return E.LoginBanned(f"{who} is temporarily banned on {host} after too many failed logins; "
+                                 f"try again in {_duration(r.get('remain_time'))}; not trying")
         if isinstance(err, E.LoginUnknownUser):
-            return E.LoginUnknownUser(f"the box {host} has no user '{user}'; check --admin-user")
+            return E.LoginUnknownUser(f"{host} has no user {who}; check the inventory or --admin-user")
         if isinstance(err, E.TooManySessions):
-            return E.TooManySessions(f"too many users are logged in to {host}; log some out and run again")
+            return E.TooManySessions(f"too many users are logged in to {host} (status {reply.status}); "
+                                     "log some out or wait for the box's User Login Timeout")
         return err

@@ -1,4 +1,5 @@
-"""What every page after login has: the left menu, the header's Apply Changes and Logout.
+"""What every page after login has: the left menu, the header's Apply Changes and Logout (a link,
+or an item of the user-name menu).
 
 Menus are followed by their visible texts (antd Menu items have role=menuitem); a firmware that
 renames a menu is handled by listing both names in the profile.
@@ -34,9 +35,12 @@ class Shell:
         self.page, self.profile, self.timeout_ms = page, profile, timeout_ms
         self.apply_button = page.get_by_role("button", name=profile.buttons.apply, exact=True)
         logout = profile.buttons.logout
+        # a plain link or button on some firmwares; an item of the user-name menu on the 2017 GUI
         self.logout_control = (
             page.get_by_role("link", name=logout, exact=True)
             .or_(page.get_by_role("button", name=logout, exact=True))
+            .or_(page.get_by_role("menuitem", name=logout, exact=True))
+            .filter(visible=True)
             .first
         )
 
@@ -88,5 +92,30 @@ class Shell:
     async def apply_pending(self) -> bool:
         return await self.apply_button.is_visible()
 
-    async def logout(self) -> None:
-        await self.logout_control.click(timeout=min(self.timeout_ms, 5000))
+    def _user_menus(self, user: str) -> list[Locator]:
+        """Where a person points to unfold the user-name menu: the name in the header banner,
+        else any dropdown trigger there (antd marks it), else the name anywhere."""
+        banner = self.page.get_by_role("banner")
+        return [banner.get_by_text(user, exact=True).filter(visible=True).first,
+                banner.locator(".ant-dropdown-trigger").filter(visible=True).first,
+                self.page.get_by_text(user, exact=True).filter(visible=True).first]
+
+    async def logout(self, user: str) -> None:
+        """Click Logout: shown as it is, or in the menu that unfolds while the pointer is over the
+        user name (the 2017 GUI's hover Dropdown). LogoutNotShown when neither shows one."""
+        wait_ms = min(self.timeout_ms, 5000)
+        if not await self.logout_control.is_visible():
+            for trigger in self._user_menus(user):
+                if not await trigger.count():
+                    continue
+                try:
+                    await trigger.hover(timeout=wait_ms)
+                    await self.logout_control.wait_for(state="visible", timeout=2000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+            else:
+                raise E.LogoutNotShown(
+                    f"no '{self.profile.buttons.logout}' on the page, nor in a menu under the user name "
+                    f"'{user}' (fix buttons.logout in the firmware profile)")
+        await self.logout_control.click(timeout=wait_ms)

@@ -138,7 +138,12 @@ class UserCrmPage:
             both.cancel()
             await asyncio.gather(both, return_exceptions=True)
             raise
-        tasks = {"loaded": both}
+        # a GUI that reads one after the other never sends the second read when the first
+        # fails: an HTTP error on either ends the wait (the caller loads the page again)
+        reads = (self.get_admin, self.get_user)
+        tasks = {"loaded": both, "broken": asyncio.ensure_future(self.page.wait_for_event(
+            "response", lambda r: not r.ok and action_of(r.request, self.profile.cgi.path) in reads,
+            timeout=self.timeout_ms))}
         if route is not None:
             tasks["moved"] = asyncio.ensure_future(
                 self.page.wait_for_url(lambda u: urlsplit(u).path != route, timeout=self.timeout_ms)
@@ -147,11 +152,20 @@ class UserCrmPage:
         if name == "loaded":
             self.last = Loaded(await parse_reply(value[0], self.get_admin), await parse_reply(value[1], self.get_user))
             return self.last
+        if name == "broken":
+            failed = await parse_reply(value, action_of(value.request, self.profile.cgi.path) or self.get_user)
+            none = CgiReply(self.get_user, None, {}, failed.http_status)
+            self.last = None
+            return Loaded(failed, none) if failed.action == self.get_admin else Loaded(none, failed)
         if self.shell.at_login():
             raise E.SessionExpired("the box sent the browser back to the login page")
         if name == "moved":
             return None
         raise E.UcmTimeout(f"{WHERE} did not load its settings within {self.timeout_ms / 1000:g} s")
+
+    def last_ok(self) -> bool:
+        """The form shows what the box last answered (so its Cancel can ask again)."""
+        return self.last is not None and self.last.admin.ok and self.last.user.ok
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -213,8 +227,3 @@ class UserCrmPage:
     async def form_errors(self) -> str:
         texts = await visible_texts(self.page.locator("form [role=alert]"))
         return "; ".join(texts) or "a field is invalid"
-
-
-def loaded_ok(loaded: Loaded) -> bool:
-    return loaded.admin.ok and loaded.user.ok
-
