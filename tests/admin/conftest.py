@@ -28,9 +28,10 @@ def module_box():
 
 
 @pytest.fixture
-def box(module_box: BoxProcess) -> BoxProcess:
+def box(module_box: BoxProcess):
     module_box.control(reset=True)
-    return module_box
+    yield module_box
+    module_box.assert_no_sessions()  # every command ends every session it opened, failures too
 
 
 @pytest.fixture

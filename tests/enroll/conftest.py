@@ -43,4 +43,5 @@ def env(box_server, zoho_server, tmp_path):
     zoho_server.reset()
     e = Env(box_server, zoho_server, tmp_path)
     e.admin_crm("zoho.com")
-    return e
+    yield e
+    box_server.assert_no_sessions()  # every command ends every session it opened, failures too

@@ -55,15 +55,15 @@ class Env:
     def password(self, ext: str) -> str:
         return self.box.password(ext)
 
-    def token(self, ext: str, *, dc: str = "us", client: str = US, store: bool = True) -> str:
+    def token(self, ext: str, *, dc: str = "us", client: str = US, store: bool = True, scopes: str = SCOPES) -> str:
         """A refresh token for its own Zoho user, stored under the name `ext` (as `token exchange --name`)."""
         email = f"user{ext}@example.com"
         self.zoho.add_user(dc, email, f"User {ext}")
-        raw = self.zoho.refresh_token(client, email, SCOPES, dc=dc)
+        raw = self.zoho.refresh_token(client, email, scopes, dc=dc)
         if store:
             TokenStore(self.store_path).save(TokenRecord(
                 dc=dc, client_id=client, user=email, name=ext, user_name=f"User {ext}",
-                accounts_url=self.zoho.accounts_url(dc), api_domain=self.zoho.api_url(dc), scopes=SCOPES,
+                accounts_url=self.zoho.accounts_url(dc), api_domain=self.zoho.api_url(dc), scopes=scopes,
                 created_at=time.time()), SecretStr(raw))
         self.tokens[ext] = raw
         return raw

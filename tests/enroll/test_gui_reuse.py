@@ -30,7 +30,7 @@ def test_one_worker_loads_the_gui_once_per_20_users(env):
     assert all(u["after"]["login_status"] == "login" for u in r.json()["users"])
 
 
-def test_a_cancel_that_only_resets_the_form_falls_back_to_loading_the_page(env):
+def test_a_cancel_that_only_resets_the_form_rereads_without_loading_the_gui(env):
     exts = EXTS[:2]
     for ext in exts:
         env.token(ext)
@@ -39,5 +39,7 @@ def test_a_cancel_that_only_resets_the_form_falls_back_to_loading_the_page(env):
     assert r.rc == 0, r.err
     st = env.state()
     assert all(st["users"][ext]["login_status"] == "login" for ext in exts)
-    assert gui_loads(st) >= 1 + len(exts)  # every status read after the first Cancel is a full load
+    # Login Status is read again by stepping back and forth in the GUI's history, not a full load
+    assert gui_loads(st) == 1
+    assert all(st["counters"]["users"][ext]["logins"] == 1 for ext in exts)
     assert all(u["after"]["login_status"] == "login" for u in r.json()["users"])

@@ -94,3 +94,15 @@ def test_admin_crm_not_zoho_v2_is_refused_before_saving(env):
     err = r.json()["users"][0]["error"]
     assert err["code"] == "ADMIN_CRM_NOT_READY" and "admin-setup" in err["message"]
     assert env.saves("1001") == 0
+
+
+def test_a_token_without_the_users_scope_on_a_box_that_asks_who_it_is(env):
+    # Grandstream's guide grants no ZohoCRM.users scope; a box whose login calls CurrentUser refuses it
+    env.token("1001", scopes="ZohoCRM.modules.ALL,ZohoCRM.settings.ALL")
+    env.box.control(crm_login_checks_user=True)
+    r = env.run("enroll-user", "1001", "--json", "--login-wait", "3", UCMAUTO_USER_PASSWORD=env.password("1001"))
+    assert r.rc == 36, r.err  # CRM_LOGGED_OUT
+    message = r.json()["users"][0]["error"]["message"]
+    causes = message.split("likely causes: ", 1)[1]
+    assert causes.startswith("the token has no ZohoCRM.users scope"), message  # said first
+    assert "CurrentUser" in env.user("1001")["last_login_error"]

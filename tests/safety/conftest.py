@@ -50,4 +50,5 @@ def box_server(zoho_server, canary_seed, box_flags):
 def env(box_server, zoho_server, canary_seed, tmp_path):
     box_server.control(reset=True)
     zoho_server.reset()
-    return Env(box_server, zoho_server, tmp_path, canary_seed[1])
+    yield Env(box_server, zoho_server, tmp_path, canary_seed[1])
+    box_server.assert_no_sessions()  # every command ends every session it opened, failures too

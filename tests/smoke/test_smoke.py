@@ -154,3 +154,4 @@ def test_smoke_end_to_end_then_unchanged(target: Target):
         state = target.box.state()
         assert state["admin_crm"]["applied"]["crm_module"] == "zohov2"
         assert state["users"][target.extension]["login_status"] == "login"
+        target.box.assert_no_sessions()  # every command ended every session it opened

@@ -58,7 +58,7 @@ def test_scope_mismatch_is_still_saved_with_granted_scopes(cli):
     """Grandstream's guide scopes cannot call CurrentUser, yet the token is good for the UCM."""
     r, _ = cli.exchange("alice@example.com", GRANDSTREAM, "--json")
     assert r.rc == 0, r.err
-    assert "OAUTH_SCOPE_MISMATCH" in r.err and "still fine for the UCM" in r.err
+    assert "OAUTH_SCOPE_MISMATCH" in r.err and "stays Logged Out with it (add ZohoCRM.users.READ)" in r.err
     assert GRANDSTREAM in r.err
     doc = json.loads(r.out)
     assert doc["scope_mismatch"] and doc["user"] is None and doc["scopes"] == GRANDSTREAM

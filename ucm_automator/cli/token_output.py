@@ -76,7 +76,8 @@ def report(term: Terminal, action: str, o: Outcome, store: TokenStore, show_secr
     if o.scope_mismatch:
         term.warn(
             "the token's scopes do not allow asking Zoho CRM who it belongs to "
-            "(OAUTH_SCOPE_MISMATCH); it is still fine for the UCM. Granted scopes: "
+            "(OAUTH_SCOPE_MISMATCH). A UCM whose CRM login only refreshes the token can use it; one that also "
+            "asks Zoho CRM for the current user stays Logged Out with it (add ZohoCRM.users.READ). Granted scopes: "
             f"{r.scopes or 'not said by Zoho'}"
         )
     if action != "check":

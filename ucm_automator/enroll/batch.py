@@ -227,7 +227,7 @@ class Batch:
             zoho_says = await asyncio.to_thread(_zoho_says, job)  # one more look at Zoho names the cause
             text = self.profile.user_crm.status.get(after.login_status, after.login_status)
             raise not_logged_in(after, token_dc=job.token_dc, waited_s=round(loop.time() - started),
-                                status_text=text, zoho_says=zoho_says)
+                                status_text=text, zoho_says=zoho_says, scopes=job.scopes)
         if not after.holds(job.want, masked_ok=True):
             raise E.VerifyFailed(f"{ext}: Logged In, but the box holds other credentials than were saved")
         return "ok"

@@ -57,6 +57,7 @@ class Job:
     token_label: str
     check: Callable[[], str]  # proves the token at Zoho; returns its Zoho user ('' if unknown)
     zoho_user: str = ""
+    scopes: Optional[str] = None  # what Zoho granted the stored token (None: not known)
 
 
 def resolve(entries: list[Entry], src: Sources, problems: Problems) -> list[Job]:
@@ -108,7 +109,7 @@ def _resolve_one(entry: Entry, src: Sources, problems: Problems) -> Optional[Job
         outcome = check_token(src.store, TokenRef(*rec.key), oauth)
         return outcome.user.email if outcome.user else ""
     return Job(entry, password, UserWant(client_id=rec.client_id, client_secret=client_secret, refresh_token=token),
-               rec.dc, rec.label, check_stored, rec.user)
+               rec.dc, rec.label, check_stored, rec.user, rec.scopes)
 
 
 def _guard(problems: Problems, where: str, fn: Callable, keep: tuple = ()):

@@ -89,8 +89,19 @@ def plan_user(have: UserCrm, want: UserWant, *, target_module: str, module_text:
     return plan
 
 
+USERS_SCOPE = "zohocrm.users"  # what a CRM login that asks Zoho who it is (CurrentUser) needs
+
+
+def lacks_users_scope(scopes: Optional[str]) -> bool:
+    """The token's granted scopes are known and none covers ZohoCRM.users (.ALL / .READ / ...)."""
+    if not scopes:
+        return False
+    granted = [s.strip().lower() for s in scopes.replace(" ", ",").split(",") if s.strip()]
+    return not any(s == "zohocrm.users" or s.startswith(USERS_SCOPE + ".") or s == "zohocrm.all" for s in granted)
+
+
 def not_logged_in(have: UserCrm, *, token_dc: Optional[str], waited_s: float, status_text: str,
-                  zoho_says: Optional[str]) -> CrmNotLoggedIn:
+                  zoho_says: Optional[str], scopes: Optional[str] = None) -> CrmNotLoggedIn:
     """The end of the wait without "Logged In": name what most likely went wrong, first things first."""
     ext = have.extension
     if not have.login_status:
@@ -98,6 +109,10 @@ def not_logged_in(have: UserCrm, *, token_dc: Optional[str], waited_s: float, st
             f"{ext}: Login Status is still empty {waited_s:g} s after Apply Changes: the box has not tried to "
             "log in (the change is not applied: press Apply Changes as an admin, or run again)")
     causes = []
+    if lacks_users_scope(scopes):
+        causes.append(f"the token has no ZohoCRM.users scope (granted: {scopes}), and a box whose CRM login asks "
+                      "Zoho CRM for the current user stays Logged Out with it: get a token with "
+                      "ZohoCRM.users.READ added (`ucmauto token exchange`)")
     if zoho_says:
         causes.append(f"Zoho now rejects the token ({zoho_says})")
     box_dc = dcs.lookup(have.crm_addr) if have.crm_addr else None

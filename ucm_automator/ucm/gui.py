@@ -47,6 +47,7 @@ class Gui:
         self.ctx: Optional[BrowserContext] = None
         self.page: Page
         self.user: Optional[str] = None  # logged in as
+        self._pending: Optional[str] = None  # a login submitted and not yet answered
         self.logins = 0  # logins since open(): contexts are renewed after so many
         self.logged_out_cleanly = False  # the GUI shows its login form after our logout
         self.unclosed: list[str] = []  # sessions this tab could not end (reported, see logout)
@@ -58,24 +59,31 @@ class Gui:
         self.page = await self.ctx.new_page()
         self.watcher = CgiWatcher(self.page, self.profile, keep=self._keep)
         self.shell = Shell(self.page, self.profile, self.timeout_ms)
-        self.logins, self.user, self.logged_out_cleanly = 0, None, False
+        self.logins, self.user, self._pending, self.logged_out_cleanly = 0, None, None, False
 
     async def close(self, name: str = "ucm", failed: bool = False) -> list[Path]:
         """Log out (bounded, even when cancelled) and close the context; the files kept."""
         if self.ctx is None:
             return []
-        try:
-            await asyncio.shield(self._logout_bounded())
-        except asyncio.CancelledError:
-            pass  # cancelled again while logging out: the shielded logout still finishes
+        logout = asyncio.ensure_future(self._logout_bounded())
+        cancelled = False
+        while not logout.done():
+            try:
+                await asyncio.shield(logout)
+            except asyncio.CancelledError:
+                cancelled = True  # a cancel (Ctrl-C) waits for the bounded logout, then goes on
         ctx, self.ctx = self.ctx, None
-        return await self.session.close_context(ctx, name, failed)
+        written = await self.session.close_context(ctx, name, failed)
+        if cancelled:
+            raise asyncio.CancelledError
+        return written
 
     async def _logout_bounded(self) -> None:
+        user = self.user
         try:
             await asyncio.wait_for(self.logout(), timeout=2 * LOGOUT_WAIT_MS / 1000)
         except asyncio.TimeoutError:
-            self._unclosed("the logout took too long")
+            self._unclosed("the logout took too long", user)
 
     # ---- logging in ----------------------------------------------------------------------------
 
@@ -108,9 +116,14 @@ class Gui:
                     "attempt: check the path to the box (a proxy?) and run again")
             raise form.refusal(reply, user, self.host)
 
-        reply = await self.retry.run(attempt, doing=f"logging in as {user}")
+        self._pending = user  # submitted, no answer yet: a cancel now may leave a session (see logout)
+        try:
+            reply = await self.retry.run(attempt, doing=f"logging in as {user}")
+        except E.UcmError:
+            self._pending = None
+            raise
         self.logins += 1
-        self.user = user
+        self.user, self._pending = user, None
         self.session.proven_logins.add(user)
         try:  # the GUI leaves the login page once it has stored the session
             await self.page.wait_for_url(lambda u: urlsplit(u).path != self.profile.routes.login,
@@ -145,13 +158,17 @@ class Gui:
     async def logout(self) -> bool:
         """End the session as a person does; True when the box confirmed it and the GUI is back
         on its login form. Never raises: a session that cannot be ended is reported instead."""
-        if self.user is None or self.ctx is None or self.page.is_closed():
+        if self.ctx is None or self.page.is_closed():
+            return True
+        wait_ms = min(self.timeout_ms, LOGOUT_WAIT_MS)
+        if self.user is None and self._pending:
+            await self._finish_pending_login(wait_ms)
+        if self.user is None:
             return True
         user, self.user = self.user, None
         if self.shell.at_login():
             return True  # the GUI dropped the session itself (expired, -6): nothing is held
         action = self.profile.action("logout")
-        wait_ms = min(self.timeout_ms, LOGOUT_WAIT_MS)
         why = ""
         try:
             reply = await reply_to(self.page, self.profile, action, lambda: self.shell.logout(user), wait_ms)
@@ -169,6 +186,16 @@ class Gui:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         self._unclosed(why, user)
         return False
+
+    async def _finish_pending_login(self, wait_ms: float) -> None:
+        """Cancelled between submitting a login and its reply: the box may have made the session.
+        The browser still gets the reply; once the GUI leaves its login page, we are in."""
+        pending, self._pending = self._pending, None
+        try:
+            await self.page.wait_for_url(lambda u: urlsplit(u).path != self.profile.routes.login, timeout=wait_ms)
+            self.user = pending
+        except PlaywrightError:
+            pass  # refused, or never answered: no session for us to end
 
     async def _logout_request(self, user: str) -> bool:
         """The GUI's own logout request, for a page that shows no Logout (the setup wizard)."""

@@ -144,6 +144,8 @@ class Portal:
             if again and self.facts.cancel_rereads is not False and self.crm.last_ok():
                 loaded = await self.crm.reread(self.watcher.in_flight)
                 self.facts.cancel_rereads = loaded is not None
+            if loaded is None and again and self.crm.last_ok():
+                loaded = await self.crm.revisit()  # Cancel only resets: step back and forth
             if loaded is None:
                 if self.crm.route:  # a full load asks checkInfo again; the menu keeps the landing page's
                     self.watcher.last.pop(self.profile.action("check_info"), None)

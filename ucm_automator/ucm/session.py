@@ -40,11 +40,14 @@ class SessionOptions:
 
 # antd animates menus, toasts, checkboxes and spinners for 0.2-0.3 s; a headless browser renders
 # every frame of it, about a third of a user's CPU. 1 ms (not none) keeps the transitionend /
-# animationend events antd's motion waits for, so widgets still settle. Only where the profile
+# animationend events antd's motion waits for, so widgets still settle. Only inside the app's
+# root: popups (dropdown menus, Select lists) are portals after it, and antd 5 never moves a
+# popup from its off-screen start when its motion is cut (the user-name menu stayed at -9000 px). Only where the profile
 # says so (user_crm.calm_motion): a Select that places its popup during the animation can end
 # up off-screen without it.
 CALM_MOTION = """(() => {
-  const css = `*, *::before, *::after { transition-duration: 1ms !important; transition-delay: 0s !important;
+  const app = 'body > div:first-of-type';  // the app; popups are portals appended after it
+  const css = `${app} *, ${app} *::before, ${app} *::after { transition-duration: 1ms !important; transition-delay: 0s !important;
     animation-duration: 1ms !important; animation-delay: 0s !important;
     animation-iteration-count: 1 !important; scroll-behavior: auto !important; }`;
   const add = () => {
@@ -98,6 +101,9 @@ class BrowserSession:
         if pin:
             # Chromium then accepts exactly this public key for any name, and nothing else
             opts["args"] = [*opts["args"], f"--ignore-certificate-errors-spki-list={pin}"]
+        # Ctrl-C and SIGTERM are ours to handle: the runs log their sessions out before the browser
+        # goes (Playwright would close it at once, mid-logout)
+        opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
         _no_driver_debug_log()  # the driver copies this process's environment when it starts
         with without_secret_env():  # ... and the browser the driver's
             self._pw = await async_playwright().start()

@@ -31,7 +31,7 @@ class Outcome:
 
 
 def who(oauth: ZohoOAuth, access: SecretStr, api_domain: str) -> Optional[CurrentUser]:
-    """The token's Zoho user, or None when its scopes do not allow asking (still fine for the UCM)."""
+    """The token's Zoho user, or None when its scopes do not allow asking (a UCM that only refreshes it can still use it)."""
     try:
         return oauth.current_user(access, api_domain)
     except E.ScopeMismatch:

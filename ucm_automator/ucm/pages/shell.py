@@ -111,6 +111,7 @@ class Shell:
                 try:
                     await trigger.hover(timeout=wait_ms)
                     await self.logout_control.wait_for(state="visible", timeout=2000)
+                    await _held_still(self.logout_control)  # the popup is placed after it shows
                     break
                 except PlaywrightTimeout:
                     continue

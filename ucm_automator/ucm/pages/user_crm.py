@@ -41,6 +41,7 @@ class UserCrmPage:
         self.save_button = page.get_by_role("button", name=profile.buttons.save, exact=True)
         self.cancel_button = page.get_by_role("button", name=profile.buttons.cancel, exact=True)
         self.route: Optional[str] = None  # where the page was found; reload() goes there
+        self.came_from: Optional[str] = None  # the GUI route before it (the menu led here from there)
         self.last: Optional[Loaded] = None  # the replies the form shows now
 
     # ---- finding the page ------------------------------------------------------------------
@@ -52,9 +53,10 @@ class UserCrmPage:
             if self.shell.at_login():
                 raise E.SessionExpired("the box sent the browser back to the login page")
             if await self.shell.menu_exists(path[0]):
+                before = urlsplit(self.page.url).path
                 loaded = await self._load(lambda p=path: self._follow(p), None)
                 if loaded is not None:
-                    self.route = urlsplit(self.page.url).path
+                    self.route, self.came_from = urlsplit(self.page.url).path, before
                     return loaded
         for route in self.profile.routes.user_crm:
             loaded = await self._load(lambda r=route: self.page.goto(r), route)
@@ -126,6 +128,21 @@ class UserCrmPage:
             await asyncio.gather(*waiting, return_exceptions=True)
         self.last = Loaded(admin_reply, user_reply)
         return self.last
+
+    async def revisit(self) -> Optional[Loaded]:
+        """Back to the page the menu came from and forward again: the GUI's router mounts the page
+        anew, which reads the box again, without loading the whole GUI (where Cancel only resets
+        the form). None when the menu did not lead here (no history to step through)."""
+        if not self.came_from or self.came_from == self.route or self.shell.path != self.route:
+            return None
+        await self.page.go_back()
+        try:
+            await self.page.wait_for_url(lambda u: urlsplit(u).path == self.came_from, timeout=self.timeout_ms)
+        except PlaywrightTimeout:
+            if self.shell.at_login():
+                raise E.SessionExpired("the box sent the browser back to the login page") from None
+            return None
+        return await self._load(self.page.go_forward, self.route)
 
     async def _load(self, trigger: Callable[[], Awaitable[object]], route: Optional[str]) -> Optional[Loaded]:
         """Both replies, or None when the GUI sent us elsewhere (a firmware that moved the page)."""
