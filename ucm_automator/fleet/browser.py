@@ -34,6 +34,8 @@ class SharedBrowser:
             opts = launch_options()
         if self.pins:
             opts["args"] = [*opts["args"], "--ignore-certificate-errors-spki-list=" + ",".join(self.pins)]
+        # as the single-box session: Ctrl-C and SIGTERM are ours, so sessions are logged out first
+        opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
         _no_driver_debug_log()
         with without_secret_env():
             self._pw = await async_playwright().start()
