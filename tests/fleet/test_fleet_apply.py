@@ -48,20 +48,20 @@ def test_apply_three_boxes_then_rerun(fleet):
 
 
 def test_status_check_nagios_codes(fleet):
-    inv = fleet.arrange(users=2)
+    inv = fleet.arrange(users=1)
     assert fleet.run("fleet", "apply", "-i", str(inv), "--boxes", "3").rc == 0
     ok = fleet.run("fleet", "status", "-i", str(inv), "--check")
     assert ok.rc == 0, ok.out + ok.err
-    assert ok.out.startswith("UCMAUTO FLEET OK - 3/3 boxes OK, 6/6 users Logged In |")
+    assert ok.out.startswith("UCMAUTO FLEET OK - 3/3 boxes OK, 3/3 users Logged In |")
 
-    fleet.box("globex").control(set_login_status={"1002": "logout"})
+    fleet.box("globex").control(set_login_status={"1001": "logout"})
     fleet.box("initech").control(set_admin_crm={"crm_module": "zohov2", "crm_addr": "zoho.com",
                                                 "number_add": "leads", "first_search": "leads"}, apply=True)
     bad = fleet.run("fleet", "status", "-i", str(inv), "--check")
     assert bad.rc == 2, bad.out + bad.err
     line = bad.out.strip()
-    assert line.startswith("UCMAUTO FLEET CRITICAL - 1/3 boxes OK, 5/6 users Logged In")
-    assert "globex CRITICAL: 1002: Login Status is logout" in line
+    assert line.startswith("UCMAUTO FLEET CRITICAL - 1/3 boxes OK, 2/3 users Logged In")
+    assert "globex CRITICAL: 1001: Login Status is logout" in line
     assert "initech WARNING: lookups is ['leads'], inventory says ['contacts']" in line
     warn = fleet.run("fleet", "status", "-i", str(inv), "--check", "--box", "initech")
     assert warn.rc == 1 and warn.out.startswith("UCMAUTO FLEET WARNING"), warn.out + warn.err
