@@ -73,7 +73,7 @@ def _one(loc: Located, ctx: Context, problems: Problems) -> Optional[FleetBox]:
     b = loc.spec
     flags = dict(ucm=b.url, profile=b.profile, server_address=b.server_address, lookups=b.lookups,
                  add_unknown=b.add_unknown, admin_user=b.admin_user, zoho_dc=b.zoho_dc, zoho_client_id=b.client_id,
-                 insecure=b.insecure or None)
+                 insecure=b.insecure or None, fingerprint="")  # "" beats $UCMAUTO_FINGERPRINT: it is one box's
     try:
         if b.fingerprint:
             flags["fingerprint"] = normalize_fingerprint(b.fingerprint)
