@@ -6,13 +6,15 @@ per-box lines (or JSON lines with --json), one summary, and the worst box's exit
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from ucm_automator.cli.options import (BoxConcurrencyOpt, BoxesOpt, ConfigOpt, ContextsOpt, FleetBoxOpt,
+                                       FleetJsonOpt, ForceOpt, InventoryOpt, JournalOpt, LoginWaitOpt, OptPath,
+                                       StoreOpt, command, on_interrupt, terminal)
 from ucm_automator.errors import UcmautoError
 from ucm_automator.output import Terminal
 
@@ -21,31 +23,37 @@ if TYPE_CHECKING:
     from ucm_automator.fleet.run import FleetOptions
 
 fleet_app = typer.Typer(help="Many UCMs from one inventory: admin setup and enrolment on each, K boxes at once "
-                        "in one browser; one summary.", no_args_is_help=True)
+                        "in one browser; one summary.", no_args_is_help=True, rich_markup_mode=None)
 
-OptPath = Optional[Path]
-InventoryOpt = Annotated[OptPath, typer.Option("--inventory", "-i", help="Fleet inventory (TOML; default $UCMAUTO_FLEET or fleet.toml in the app dir).")]
-BoxOpt = Annotated[Optional[list[str]], typer.Option("--box", help="Only this box (repeatable; default every box).")]
-BoxesOpt = Annotated[int, typer.Option("--boxes", "-k", min=1, max=32, help="Boxes at once (one browser for all).")]
-ContextsOpt = Annotated[int, typer.Option("--contexts", min=1, max=32, help="Browser contexts across the running boxes; each box gets contexts/boxes users at once (at least 1).")]
-ConcOpt = Annotated[Optional[int], typer.Option("--concurrency", "-j", min=1, max=16, help="Users at once per box (overrides --contexts).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="JSON lines on stdout: one object per user and per box, then a summary.")]
-ConfigOpt = Annotated[OptPath, typer.Option("--config", help="TOML config file (known_hosts, token_store, timeouts).")]
-StoreOpt = Annotated[OptPath, typer.Option("--store", help="Token store file. Env UCMAUTO_TOKEN_STORE.")]
-JournalOpt = Annotated[OptPath, typer.Option("--journal-dir", help="Where the per-box journals go (default: journal/ in the app dir).")]
-LoginWaitOpt = Annotated[float, typer.Option("--login-wait", min=1, help="Longest wait for Login Status to read Logged In after Apply (s).")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Save even when the box masks secrets and cannot show they are the same.")]
-CheckOpt = Annotated[bool, typer.Option("--check", help="Monitoring: one Nagios-style line; exit 0 OK, 1 WARNING (drift), 2 CRITICAL (a user not Logged In), 3 UNKNOWN.")]
+CheckOpt = Annotated[bool, typer.Option(
+    "--check", help="Monitoring plugin: one status line; exit 0 OK, 1 WARNING (drift from the inventory), "
+    "2 CRITICAL (a user not Logged In), 3 UNKNOWN (could not read).")]
+
+EXAMPLE_PLAN = "ucmauto fleet plan -i fleet.toml --box acme --box globex"
+EXAMPLE_APPLY = """\
+ucmauto fleet apply -i fleet.toml --boxes 3 --contexts 6
+ucmauto fleet apply -i fleet.toml --json > fleet.jsonl     # JSON lines: per user, per box, summary"""
+EXAMPLE_STATUS = """\
+ucmauto fleet status -i fleet.toml
+ucmauto fleet status -i fleet.toml --check     # Nagios/Icinga: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"""
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(fleet_app, name="fleet")
+    command(fleet_app, "plan", example=EXAMPLE_PLAN,
+            help="Read every box and user, show what apply would change; change nothing.")(plan)
+    command(fleet_app, "apply", example=EXAMPLE_APPLY,
+            help="Admin setup, then enrol every user, on every box; a failed box does not stop the others; "
+            "a re-run resumes each box from its journal.")(apply)
+    command(fleet_app, "status", example=EXAMPLE_STATUS,
+            help="Read-only, as each box's admin: its admin CRM and each user's Login Status, compared with "
+            "the inventory.")(status)
 
 
 def default_inventory() -> Path:
     from ucm_automator.config import app_dir
 
-    return Path(os.environ.get("UCMAUTO_FLEET") or app_dir() / "fleet.toml")
+    return app_dir() / "fleet.toml"  # --inventory reads $UCMAUTO_FLEET (options.InventoryOpt)
 
 
 def _load(inventory: OptPath, box: Optional[list[str]], config: OptPath, store: OptPath,
@@ -117,11 +125,13 @@ def _run(dry_run: bool, inventory: OptPath, box: Optional[list[str]], boxes: int
     from ucm_automator.fleet.results import fleet_exit_code, summary_json
     from ucm_automator.fleet.run import apply_fleet
 
-    term = Terminal(json_mode=json_out)
+    term = terminal(json_out)
     started = time.monotonic()
     ready = _load(inventory, box, config, store, need_tokens=True)
     opts = _options(boxes, contexts, concurrency, dry_run, force, login_wait, journal_dir)
     printer = Printer(term)
+    on_interrupt("nothing was changed (plan)" if dry_run else
+                 "boxes and users finished so far are in their journals; run the same command again to resume")
     results = apply_fleet(ready, opts, printer)
     summary = summary_json(results, time.monotonic() - started, dry_run)
     if json_out:
@@ -147,41 +157,41 @@ def _run(dry_run: bool, inventory: OptPath, box: Optional[list[str]], boxes: int
     raise typer.Exit(fleet_exit_code(results))
 
 
-@fleet_app.command("plan")
-def plan(inventory: InventoryOpt = None, box: BoxOpt = None, boxes: BoxesOpt = 2, contexts: ContextsOpt = 4,
-         concurrency: ConcOpt = None, json_out: JsonOpt = False, config: ConfigOpt = None, store: StoreOpt = None,
-         journal_dir: JournalOpt = None) -> None:
-    """Read every box and user, show what apply would change; change nothing."""
+def plan(inventory: InventoryOpt = None, box: FleetBoxOpt = None, boxes: BoxesOpt = 2, contexts: ContextsOpt = 4,
+         concurrency: BoxConcurrencyOpt = None, json_out: FleetJsonOpt = False, config: ConfigOpt = None,
+         store: StoreOpt = None, journal_dir: JournalOpt = None) -> None:
     _run(True, inventory, box, boxes, contexts, concurrency, json_out, config, store, journal_dir, 60.0, False)
 
 
-@fleet_app.command("apply")
-def apply(inventory: InventoryOpt = None, box: BoxOpt = None, boxes: BoxesOpt = 2, contexts: ContextsOpt = 4,
-          concurrency: ConcOpt = None, json_out: JsonOpt = False, config: ConfigOpt = None, store: StoreOpt = None,
-          journal_dir: JournalOpt = None, login_wait: LoginWaitOpt = 60.0, force: ForceOpt = False) -> None:
-    """Admin setup, then enrol every user, on every box; a failed box does not stop the others;
-    a re-run resumes each box from its journal."""
+def apply(inventory: InventoryOpt = None, box: FleetBoxOpt = None, boxes: BoxesOpt = 2, contexts: ContextsOpt = 4,
+          concurrency: BoxConcurrencyOpt = None, json_out: FleetJsonOpt = False, config: ConfigOpt = None,
+          store: StoreOpt = None, journal_dir: JournalOpt = None, login_wait: LoginWaitOpt = 60.0,
+          force: ForceOpt = False) -> None:
     _run(False, inventory, box, boxes, contexts, concurrency, json_out, config, store, journal_dir, login_wait, force)
 
 
-@fleet_app.command("status")
-def status(inventory: InventoryOpt = None, box: BoxOpt = None, boxes: BoxesOpt = 2, contexts: ContextsOpt = 4,
-           concurrency: ConcOpt = None, json_out: JsonOpt = False, config: ConfigOpt = None, store: StoreOpt = None,
-           check: CheckOpt = False) -> None:
-    """Read-only: each box's admin CRM and each user's Login Status, compared with the inventory."""
+def status(inventory: InventoryOpt = None, box: FleetBoxOpt = None, boxes: BoxesOpt = 2, contexts: ContextsOpt = 4,
+           concurrency: BoxConcurrencyOpt = None, json_out: FleetJsonOpt = False, config: ConfigOpt = None,
+           store: StoreOpt = None, check: CheckOpt = False) -> None:
     from ucm_automator.fleet.status import NAMES, UNKNOWN, fleet_state, nagios_line, read_fleet
 
-    term = Terminal(json_mode=json_out)
+    term = terminal(json_out)
+    printer = Printer(term)
     try:
         ready = _load(inventory, box, config, store, need_tokens=False)
     except UcmautoError as e:
         if not check:
-            raise
+            raise  # the one `ucmauto:` line and, with --json, the error document (cli/__init__.py)
         from ucm_automator.redact import redact
 
-        term.data(f"UCMAUTO FLEET UNKNOWN - {redact(e).splitlines()[0]}")
-        raise typer.Exit(UNKNOWN)
-    printer = Printer(term)
+        line = f"UCMAUTO FLEET UNKNOWN - {redact(e).splitlines()[0]}"
+        if json_out:
+            printer.line({"type": "summary", "state": NAMES[UNKNOWN], "nagios": line, "error": {
+                "code": e.exit_code.name, "exit_code": int(e.exit_code), "message": redact(e)}})
+        else:
+            term.data(line)
+        sys.stderr.write(f"ucmauto: {redact(e)}\n")
+        raise typer.Exit(UNKNOWN) from None
     statuses = read_fleet(ready, _options(boxes, contexts, concurrency), printer)
     state = fleet_state(statuses)
     if json_out:

@@ -26,7 +26,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ucm_automator.enroll.inventory import NAME, Problems
-from ucm_automator.errors import BadInput
+from ucm_automator.errors import BadInput, NotFound
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -104,7 +104,7 @@ class Inventory:
 def load(path: Path, problems: Problems) -> Inventory:
     path = Path(path)
     if not path.is_file():
-        raise BadInput(f"fleet inventory {path} does not exist; create it or fix --inventory")
+        raise NotFound(f"fleet inventory {path} does not exist; create it or fix --inventory")
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)

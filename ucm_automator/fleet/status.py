@@ -1,5 +1,5 @@
-"""`fleet status [--check]`: read every box (admin CRM page, each user's Login Status), change
-nothing, and compare with the inventory.
+"""`fleet status [--check]`: read every box as its admin (admin CRM page, each listed user's CRM
+User Settings and Login Status), change nothing, and compare with the inventory.
 
 Monitoring (`--check`) follows the Nagios plugin convention, one line and exit 0-3:
 - OK (0): every box as the inventory says, every user Logged In;
@@ -18,7 +18,6 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ucm_automator.enroll.credentials import user_password
 from ucm_automator.enroll.plan import LOGIN
 from ucm_automator.enroll.status import StatusReport, read_status_async
 from ucm_automator.errors import UcmautoError
@@ -65,9 +64,9 @@ def read_fleet(boxes: list[FleetBox], opts: FleetOptions, events: Events) -> lis
     found: dict[str, BoxStatus] = {}
 
     async def each(b: FleetBox, shared: SharedBrowser, r: BoxResult, per_box: int) -> None:
-        users = [(e, user_password(e, b.sources)) for e in b.entries]
+        # read as the admin (ucm/admin_view.py): no user passwords, one login per box
         trust = await asyncio.to_thread(_trust, b)
-        report = await read_status_async(b.settings, b.url, b.profile, trust, users,
+        report = await read_status_async(b.settings, b.url, b.profile, trust, b.entries, {},
                                          (b.settings.admin_user, b.admin_password), per_box,
                                          make_session=shared.session)
         found[b.name] = judge(b, r, report)

@@ -53,10 +53,6 @@ class LoginBanned(UcmError):
     exit_code = ExitCode.LOGIN_BANNED
 
 
-class LoginForbidden(UcmError):
-    exit_code = ExitCode.LOGIN_FORBIDDEN
-
-
 class LoginReplyLost(UcmError):
     """The login's reply was lost (HTTP error): the box may have counted a failed attempt."""
 

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ucm_automator.errors import BadInput
+from ucm_automator.errors import BadInput, NotFound
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -143,6 +143,10 @@ def _bundled(name: str) -> Optional[str]:
     return ref.read_text(encoding="utf-8") if ref.is_file() else None
 
 
+def bundled_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("ucm_automator.profiles").iterdir() if p.name.endswith(".toml"))
+
+
 def _parse(text: str, where: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -171,7 +175,8 @@ def load_profile(spec: Optional[str] = None) -> FirmwareProfile:
         else:
             path = Path(spec).expanduser()
             if not path.is_file():
-                raise BadInput(f"firmware profile '{spec}' is neither a bundled name nor a file; fix --profile")
+                raise NotFound(f"firmware profile '{spec}' is neither a bundled name ({', '.join(bundled_names())}) "
+                               "nor a file; fix --profile")
             text = path.read_text(encoding="utf-8")
             source = str(path)
         data = merge(data, _parse(text, source))

@@ -42,7 +42,8 @@ options:
     type: str
     default: admin
   admin_password:
-    description: The admin's password; without it the admin CRM is taken from the users' pages.
+    description: The admin's password; with it the admin reads every listed user's record (no user passwords).
+      Without it each user logs in with O(users[].password) and the admin CRM is taken from their pages.
     type: str
   users:
     description: Users to read.
@@ -55,9 +56,9 @@ options:
         type: str
         required: true
       password:
-        description: Its portal password.
+        description: Its portal password; needed only without O(admin_password) (the admin reads every
+          extension's record itself).
         type: str
-        required: true
         no_log: true
 requirements:
   - ucm_automator (C(pip install ucm-automator)) in the controller's Python, with Chromium
@@ -104,11 +105,12 @@ def main():
     args = dict(CONNECTION_ARGS)
     args.update(admin_password=dict(type="str", no_log=True),
                 users=dict(type="list", elements="dict", default=[], options=dict(
-                    extension=dict(type="str", required=True), password=dict(type="str", required=True, no_log=True))))
+                    extension=dict(type="str", required=True), password=dict(type="str", no_log=True))))
     module = AnsibleModule(argument_spec=args, supports_check_mode=True)
     require_library(module)
     from ucm_automator.enroll.inventory import Entry
     from ucm_automator.enroll.status import read_status
+    from ucm_automator.errors import BadInput
     from ucm_automator.output import Terminal
     from ucm_automator.redact import secret
     from ucm_automator.runner import trust_box, ucm_url
@@ -118,10 +120,14 @@ def main():
     try:
         s = settings(module)
         url, prof = ucm_url(s), load_profile(s.profile)
-        users = [(Entry(where="task", extension=u["extension"]), secret(u["password"])) for u in p["users"]]
+        entries = [Entry(where="task", extension=u["extension"]) for u in p["users"]]
         admin = (s.admin_user, secret(p["admin_password"])) if p["admin_password"] else None
+        passwords = {u["extension"]: secret(u["password"]) for u in p["users"] if u["password"]}
+        missing = [e.extension for e in entries if admin is None and e.extension not in passwords]
+        if missing:
+            raise BadInput(f"give admin_password, or a password for user(s) {', '.join(missing)}")
         trust = trust_box(s, url, Terminal(quiet=True), None)
-        report = read_status(s, url, prof, trust, users, admin, 2)
+        report = read_status(s, url, prof, trust, entries, passwords, admin, 2)
     except Exception as e:  # noqa: BLE001 - every failure as the tool's line and code
         fail(module, e)
     rows = [dict(extension=u.entry.extension, crm=u.crm, login_status=(u.crm or {}).get("login_status"),

@@ -204,7 +204,7 @@ def _enrol(module):
             raise SecretMissing("users of this box cannot Apply Changes: give admin_password")
         return admin_secret
 
-    sources = Sources(s, TokenStore(s.token_store), single=True, interactive=False)
+    sources = Sources(s, TokenStore(s.token_store), single=True)  # ask=None: never prompts
     opts = BatchOptions(concurrency=1, login_wait_s=p["login_wait"], dry_run=module.check_mode, force=p["force"],
                         admin_user=s.admin_user, admin_password=admin_password)
     return enrol(s, [entry], sources, opts, Terminal(quiet=True), _Quiet(), what="the task's user")
