@@ -3,6 +3,7 @@ before any login."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 from ucm_automator.errors import ExitCode
@@ -81,6 +82,25 @@ def test_inventory_problems_with_file_and_line(fleet):
 
     check = fleet.run("fleet", "status", "-i", str(inv), "--check")
     assert check.rc == 3 and check.out.startswith("UCMAUTO FLEET UNKNOWN - ")
+    assert check.err.startswith("ucmauto: ") and "problem(s) in" in check.err
+    # --json: the error document on stdout (docs/json.md), the one `ucmauto:` line on stderr
+    doc = fleet.run("fleet", "plan", "-i", str(inv), "--json", "-q")
+    assert doc.rc == ExitCode.BAD_INPUT
+    assert json.loads(doc.out)["error"]["code"] == "BAD_INPUT"
+    assert [ln for ln in doc.err.splitlines() if ln.startswith("ucmauto: ")] == [doc.err.splitlines()[0]]
+    for b in fleet.boxes:
+        assert b.state()["counters"]["global"]["logins"] == 0
+
+
+def test_missing_inventory_from_the_environment_is_not_found(fleet, tmp_path):
+    gone = str(tmp_path / "nowhere.toml")
+    r = fleet.run("fleet", "apply", "--json", UCMAUTO_FLEET=gone)
+    assert r.rc == ExitCode.NOT_FOUND, r.err
+    assert r.err == f"ucmauto: fleet inventory {gone} does not exist; create it or fix --inventory\n"
+    assert json.loads(r.out) == {"error": {"code": "NOT_FOUND", "exit_code": int(ExitCode.NOT_FOUND),
+                                           "message": r.err[len("ucmauto: "):].strip()}}
+    check = fleet.run("fleet", "status", "--check", UCMAUTO_FLEET=gone)
+    assert check.rc == 3 and check.out.startswith("UCMAUTO FLEET UNKNOWN - fleet inventory")
 
 
 def test_unknown_certificate_fails_that_box_and_names_the_inventory(fleet):
