@@ -50,9 +50,15 @@ def test_apply_three_boxes_then_rerun(fleet):
 def test_status_check_nagios_codes(fleet):
     inv = fleet.arrange(users=1)
     assert fleet.run("fleet", "apply", "-i", str(inv), "--boxes", "3").rc == 0
+    before = {n: b.state()["counters"] for n, b in zip(fleet.names, fleet.boxes)}
     ok = fleet.run("fleet", "status", "-i", str(inv), "--check")
     assert ok.rc == 0, ok.out + ok.err
     assert ok.out.startswith("UCMAUTO FLEET OK - 3/3 boxes OK, 3/3 users Logged In |")
+    for n, b in zip(fleet.names, fleet.boxes):  # read as the admin: one login per box, none as a user
+        after = b.state()["counters"]
+        assert after["global"]["logins"] - before[n]["global"]["logins"] == 1, n
+        assert before[n]["users"]["1001"]["logins"] >= 1  # enrolment did log in as 1001
+        assert after["users"]["1001"]["logins"] == before[n]["users"]["1001"]["logins"], n
 
     fleet.box("globex").control(set_login_status={"1001": "logout"})
     fleet.box("initech").control(set_admin_crm={"crm_module": "zohov2", "crm_addr": "zoho.com",

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from ucm_automator.config import Settings, load_settings
 from ucm_automator.enroll import inventory as users_inventory
-from ucm_automator.enroll.credentials import Sources, resolve, user_password
+from ucm_automator.enroll.credentials import Sources, resolve
 from ucm_automator.enroll.inventory import Entry, Problems
 from ucm_automator.errors import UcmautoError
 from ucm_automator.fleet.inventory import Inventory, Located
@@ -56,7 +56,7 @@ class Context:
 
     config: Optional[Path] = None
     store: Optional[TokenStore] = None
-    need_tokens: bool = True  # status reads only: user passwords suffice
+    need_tokens: bool = True  # False for status: it reads as each box's admin (no user password or token)
 
 
 def prepare(inv: Inventory, selected: list[Located], ctx: Context, problems: Problems) -> list[FleetBox]:
@@ -106,12 +106,6 @@ def _one(loc: Located, ctx: Context, problems: Problems) -> Optional[FleetBox]:
                 ext = text.split(f"name {b.name}/", 1)[1].split(")", 1)[0]
                 problems.items[i] = (where, f"box {b.name}: {text.split(';')[0]}; get it with `ucmauto token "
                                             f"exchange --box {b.name} --name {ext}`")
-    else:
-        for e in entries:
-            try:
-                user_password(e, sources)
-            except UcmautoError as err:
-                problems.add(e.where, str(err))
     if password is None:
         return None
     return FleetBox(b.name, loc.where, settings, profile, password, entries, b.users, sources)
