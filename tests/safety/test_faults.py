@@ -64,9 +64,10 @@ def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
     _kill_when_done(e, first, 12)
     killed = e.journal_events()
     finished = {ev["extension"] for ev in killed if ev["event"] == "done" and ev["ok"]}
-    assert len(finished) >= 12 and not any(ev["event"] == "run_end" for ev in killed)
-    before = Snapshot.of(e.state(), finished)
     e.box.control(expire_sessions=True)  # the killed run's sessions: gone at the box's login timeout
+    # (some of the 12 `done` may be users whose login reply a 502 took: failed, left for a re-run)
+    assert len(finished) >= 8 and not any(ev["event"] == "run_end" for ev in killed)
+    before = Snapshot.of(e.state(), finished)
 
     again = e.run("enroll", "--file", inv, "--json", "-j", "3")
     doc = again.json()

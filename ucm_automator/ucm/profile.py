@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ucm_automator.errors import BadInput, NotFound
 
@@ -96,6 +96,24 @@ class UserCrmTexts(_Strict):
     calm_motion: bool = True
 
 
+class GuiFacts(_Strict):
+    # The antd major the firmware's GUI is built on, when known. A hint only: the page objects
+    # work from what the GUI shows on every major; "detect" (default) assumes nothing.
+    antd: Union[Literal["detect"], int] = Field(default="detect", union_mode="left_to_right")
+
+    @field_validator("antd")
+    @classmethod
+    def _major(cls, v: Union[str, int]) -> Union[str, int]:
+        if v != "detect" and not 2 <= int(v) <= 5:
+            raise ValueError('must be 2, 3, 4, 5 or "detect"')
+        return v
+
+    def select_opens_on_click(self) -> bool:
+        """antd 2/3 draw a Select as the combobox itself: a click opens it; 4/5 are opened by keyboard
+        first (their drawn text covers the input). Both ways are tried either way."""
+        return self.antd != "detect" and int(self.antd) <= 3
+
+
 class Secrets(_Strict):
     field_labels: list[str] = Field(default_factory=list)
 
@@ -132,6 +150,7 @@ class FirmwareProfile(_Strict):
     admin_crm: AdminCrmTexts
     user_crm: UserCrmTexts = UserCrmTexts()
     secrets: Secrets = Secrets()
+    gui: GuiFacts = GuiFacts()
     cgi: CgiFacts
 
     def action(self, name: str) -> str:

@@ -18,7 +18,9 @@ from pydantic import SecretStr
 from ucm_automator.ucm import errors as E
 from ucm_automator.ucm.cgi import CgiReply, action_of, expect_reply, first_of, parse_reply
 from ucm_automator.ucm.pages.shell import Shell
-from ucm_automator.ucm.pages.widgets import find_row, label_pattern, visible_texts, wait_until
+from ucm_automator.ucm.pages.widgets import (
+    field_errors, find_row, label_pattern, refused_fields, visible_texts, wait_until,
+)
 from ucm_automator.ucm.profile import FirmwareProfile
 
 WHERE = "the CRM User Settings page"
@@ -238,9 +240,8 @@ class UserCrmPage:
 
     @property
     def invalid(self) -> Locator:
-        """Fields the form marks invalid (antd sets aria-invalid) instead of sending."""
-        return self.page.locator("form [aria-invalid='true']").filter(visible=True)
+        """Fields the form marks invalid instead of sending."""
+        return refused_fields(self.page)
 
     async def form_errors(self) -> str:
-        texts = await visible_texts(self.page.locator("form [role=alert]"))
-        return "; ".join(texts) or "a field is invalid"
+        return "; ".join(await field_errors(self.page)) or "a field is invalid"
