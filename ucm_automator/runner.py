@@ -89,7 +89,9 @@ async def admin_setup(
     trace: bool = False,
     ask: Optional[Callable[[str], bool]] = None,
     hook: Optional[Hook] = None,
+    make_session: Callable[[SessionOptions, FirmwareProfile], BrowserSession] = BrowserSession,
 ) -> tuple[TargetResult, Optional[UcmautoError]]:
+    """`make_session`: a fleet passes one that opens contexts in its shared browser."""
     started = time.monotonic()
     result = TargetResult(target="admin", dry_run=dry_run)
     try:
@@ -103,7 +105,7 @@ async def admin_setup(
             term.warn(f"tracing: the trace in {settings.artifacts_dir} holds typed passwords and cookies; "
                       "keep it private")
         options = SessionOptions(url, trust, settings.timeout_s, Path(settings.artifacts_dir), trace)
-        async with BrowserSession(options, profile) as session:
+        async with make_session(options, profile) as session:
             driver = UcmDriver(session, user=settings.admin_user, password=password, hook=hook,
                                retries=settings.rate_limit_retries, backoff_s=settings.rate_limit_backoff_s)
             try:
