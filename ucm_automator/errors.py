@@ -33,6 +33,7 @@ class ExitCode(IntEnum):
     SETUP_WIZARD = 25
     CAPTCHA = 26
     SESSION_EXPIRED = 27
+    GUI_LANGUAGE = 29  # the GUI shows another language than the profile's and could not be switched
 
     PAGE_NOT_FOUND = 30
     OPTION_NOT_FOUND = 31
@@ -122,6 +123,7 @@ EXIT_CODE_HELP: dict[ExitCode, tuple[str, str]] = {
     ExitCode.SETUP_WIZARD: ("the UCM wants its first-login setup wizard done", "log in once in a browser and finish the wizard"),
     ExitCode.CAPTCHA: ("the login page shows a CAPTCHA", "log in once by hand or whitelist this host's IP on the UCM; ucmauto does not solve CAPTCHAs"),
     ExitCode.SESSION_EXPIRED: ("the UCM session expired again after one more login", "raise User Login Timeout on the box, or retry"),
+    ExitCode.GUI_LANGUAGE: ("the GUI shows another language than the firmware profile's, and would not switch", "run with a profile written in the language the message names (--profile, docs/firmware-profiles.md), or draft one with `ucmauto probe`"),
     ExitCode.PAGE_NOT_FOUND: ("a page, menu or label is not where the firmware profile says", "write a firmware profile with the texts your box shows (docs/firmware-profiles.md)"),
     ExitCode.OPTION_NOT_FOUND: ("an option is not in a list on the page", "check the value asked for, or the option texts in the firmware profile"),
     ExitCode.SAVE_REJECTED: ("the UCM refused the Save", "the message carries the box's reason; fix the value"),

@@ -52,6 +52,7 @@ def _kill_when_done(e, proc, at_least: int) -> None:
                 pass
 
 
+@pytest.mark.timeout(900)  # 50 users, a kill, and re-runs for the logins the faults took
 def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
     e = env
     e.admin_crm()
@@ -75,7 +76,8 @@ def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
     # a lost login reply may have been a counted failed attempt: such a user is left for a re-run
     for _ in range(5):
         lost = [u for u in doc["users"] if u["status"] == "failed"]
-        assert all(u["error"]["code"] == "UCM_HTTP_ERROR" and "login" in u["error"]["message"] for u in lost), lost
+        assert all(u["error"]["code"] == "UCM_HTTP_ERROR" and "login" in u["error"]["message"] for u in lost), \
+            [(u["extension"], u["error"]) for u in lost]
         if not lost:
             break
         finished |= {u["extension"] for u in doc["users"] if u["status"] == "ok"}

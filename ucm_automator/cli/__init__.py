@@ -1,6 +1,6 @@
 """The `ucmauto` command line: a thin Typer layer over the library.
 
-Commands live one module per group (token, admin, enroll, status); this module builds the app
+Commands live one module per group (token, admin, enroll, status, fleet); this module builds the app
 and turns every expected error into one redacted line and its exit code.
 """
 
@@ -62,12 +62,14 @@ def _root(
 
 def _register() -> None:
     # Each command module registers its commands; heavy imports happen inside the commands.
-    from ucm_automator.cli import admin, enroll, status, token
+    from ucm_automator.cli import admin, enroll, fleet, probe, status, token
 
     app.add_typer(token.token_app, name="token")
     admin.register(app)
     enroll.register(app)
     status.register(app)
+    probe.register(app)
+    fleet.register(app)
 
 
 _register()

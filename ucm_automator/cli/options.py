@@ -98,10 +98,25 @@ RedirectOpt = Annotated[Str, _opt("--redirect-uri", help="Redirect URI registere
 ScopesOpt = Annotated[Str, _opt("--scopes", help="Scopes, comma-separated.", env="UCMAUTO_ZOHO_SCOPES")]
 StoreOpt = Annotated[OptPath, _opt("--store", help="Token store file.", env="UCMAUTO_TOKEN_STORE")]
 NameOpt = Annotated[Str, _opt("--name", help="Label of the token, e.g. the UCM extension it is for.")]
+# not envvar=: a box in the environment would silently rename every token exchanged there
+BoxOpt = Annotated[Str, _opt("--box", metavar="<name>", help="Fleet box the token is for: stored as BOX/NAME, so the same "
+                             "extension on two boxes never clashes (docs/fleet.md).")]
 UserOpt = Annotated[Str, _opt("--user", help="Zoho user (e-mail) of the stored token.")]
 # `token list` filters come from its flags only: a UCMAUTO_ZOHO_DC in the environment must not hide tokens
 DcFilterOpt = Annotated[Str, _opt("--zoho-dc", help="Only tokens of this Zoho data centre.")]
 ClientFilterOpt = Annotated[Str, _opt("--client-id", help="Only tokens of this Zoho client id.")]
+
+# ---- fleet -------------------------------------------------------------------------------------
+InventoryOpt = Annotated[OptPath, _opt("--inventory", "-i", env="UCMAUTO_FLEET", help="Fleet inventory (TOML; "
+                                       "default fleet.toml in the config dir).")]
+FleetBoxOpt = Annotated[Optional[list[str]], _opt("--box", metavar="<name>", help="Only this box (repeatable; default every box).")]
+BoxesOpt = Annotated[int, _opt("--boxes", "-k", min=1, max=32, help="Boxes at once, one browser for all (2).")]
+ContextsOpt = Annotated[int, _opt("--contexts", min=1, max=32, help="Browser contexts across the running boxes; "
+                                  "each box gets contexts/boxes users at once, at least 1 (4).")]
+BoxConcurrencyOpt = Annotated[Optional[int], _opt("--concurrency", "-j", min=1, max=16, help="Users at once per "
+                                                  "box (overrides --contexts).")]
+FleetJsonOpt = Annotated[bool, _opt("--json", help="JSON lines on stdout: one object per user and per box, then "
+                                    "a summary; on failure an error document (docs/json.md).")]
 
 VerboseOpt = Annotated[bool, _opt("--verbose", "-v", help="Log what happens on stderr.")]
 QuietOpt = Annotated[bool, _opt("--quiet", "-q", help="Only errors and the result; no progress or notes.")]

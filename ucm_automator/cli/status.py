@@ -90,7 +90,7 @@ def _read(s, term: Terminal, who: list[str], all_users: bool, file: Optional[Pat
     from ucm_automator.enroll.credentials import Sources, user_password
     from ucm_automator.enroll.inventory import Problems
     from ucm_automator.enroll.status import read_status
-    from ucm_automator.runner import trust_box, ucm_url
+    from ucm_automator.runner import box_profile, trust_box, ucm_url
     from ucm_automator.ucm.profile import load_profile
     from ucm_automator.zoho.store import TokenStore
 
@@ -114,7 +114,10 @@ def _read(s, term: Terminal, who: list[str], all_users: bool, file: Optional[Pat
     else:
         admin = (s.admin_user, admin_password(s, admin_password_file, interactive))
     trust = trust_box(s, url, term, asker(interactive))
-    return read_status(s, url, prof, trust, entries, passwords, admin, concurrency or default_concurrency()), prof
+    prof, facts = box_profile(s, url, trust, term, prof)  # the box's facts, and the profile for its firmware
+    report = read_status(s, url, prof, trust, entries, passwords, admin, concurrency or default_concurrency())
+    report.facts = facts.as_dict(prof)
+    return report, prof
 
 
 def _entries(who: list[str], all_users: bool, file: Optional[Path]) -> list[Entry]:
@@ -148,7 +151,7 @@ def _verdict(term: Terminal, code: int, line: str, doc: dict) -> None:
 
 
 def as_json(r: StatusReport) -> dict:
-    return {"ucm": r.ucm, "admin_crm": r.admin_crm, "admin_crm_source": r.admin_source or None,
+    return {"ucm": r.ucm, **r.facts, "admin_crm": r.admin_crm, "admin_crm_source": r.admin_source or None,
             "admin_error": r.admin_error,
             "users": [{"extension": u.entry.extension, "name": u.entry.name or None, "crm": u.crm,
                        "login_status": (u.crm or {}).get("login_status"), "error": u.error} for u in r.users]}
@@ -158,6 +161,10 @@ def show(term: Terminal, r: StatusReport, profile: FirmwareProfile) -> None:
     if term.json_mode:
         term.json(as_json(r))
         return
+    if r.facts:  # model, firmware, country, language (the box's), profile (name, source, language)
+        p = r.facts.get("profile") or {}
+        term.data(f"box: {r.facts.get('model') or '?'} firmware {r.facts.get('firmware') or '?'}, GUI language "
+                  f"{r.facts.get('language') or '?'}; profile {p.get('name')} ({p.get('language')})")
     a = r.admin_crm or {}
     module = profile.admin_crm.modules.get(a.get("crm_module", ""), a.get("crm_module") or "Disabled")
     if r.admin_crm is not None:

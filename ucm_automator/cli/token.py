@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Union
 import typer
 
 from ucm_automator.cli import token_output as out
-from ucm_automator.cli.options import (AccountsOpt, ClientFilterOpt, ClientIdOpt, ConfigOpt, DcFilterOpt, DcOpt,
-                                       JsonOpt, NameOpt, NoInputOpt, RedirectOpt, ScopesOpt, SecretFileOpt, StoreOpt,
-                                       UserOpt, command, terminal)
+from ucm_automator.cli.options import (AccountsOpt, BoxOpt, ClientFilterOpt, ClientIdOpt, ConfigOpt, DcFilterOpt,
+                                       DcOpt, JsonOpt, NameOpt, NoInputOpt, RedirectOpt, ScopesOpt, SecretFileOpt,
+                                       StoreOpt, UserOpt, command, terminal)
 from ucm_automator.errors import BadInput
 from ucm_automator.zoho import dc as dcs
 
@@ -43,6 +43,15 @@ BrowserOpt = Annotated[bool, typer.Option("--no-browser", help="Only print the U
 ListenOpt = Annotated[float, typer.Option("--listen-timeout", min=1, help="Seconds to wait for the browser's "
                                           "redirect (300).")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _named(name: Optional[str], box: Optional[str]) -> str:
+    """A box's token is named BOX/EXTENSION (ucm_automator.fleet.boxes.token_name)."""
+    if box is None:
+        return name or ""
+    if not name or "/" in box:
+        raise BadInput("--box needs --name (the extension) and a box name without '/'")
+    return f"{box}/{name}"
 
 
 def _settings(config: Optional[Path], **flags: object) -> Settings:
@@ -114,13 +123,15 @@ def _ref(s: Settings, user: Optional[str], name: Optional[str]) -> TokenRef:
 
 @command(token_app, "exchange", help="Self Client path: exchange a grant code (hidden prompt or stdin) for a "
          "refresh token, store it and show whose it is.",
-         example="ucmauto token exchange --zoho-dc eu --client-id 1000.ABC --name 1001 < code.txt")
+         example="ucmauto token exchange --zoho-dc eu --client-id 1000.ABC --name 1001 < code.txt\n"
+         "ucmauto token exchange --zoho-dc eu --client-id 1000.ABC --box acme --name 1001 < code.txt")
 def exchange(
     zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
     client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
     name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False,
-    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
+    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False, box: BoxOpt = None,
 ) -> None:
+    name = _named(name, box)
     term = terminal(json_out)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
@@ -140,16 +151,18 @@ def exchange(
 
 @command(token_app, "authorize", help="Authorization path: consent in a browser, catch the redirect on a "
          "loopback port (or paste it), exchange the code.",
-         example="ucmauto token authorize --zoho-dc eu --client-id 1000.ABC --redirect-uri http://127.0.0.1:0/callback")
+         example="ucmauto token authorize --zoho-dc eu --client-id 1000.ABC --redirect-uri http://127.0.0.1:0/callback\n"
+         "ucmauto token authorize --zoho-dc eu --client-id 1000.ABC --box acme --name 1001 --no-browser")
 def authorize(
     zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
     client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
     name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False,
     no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
-    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0,
+    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0, box: BoxOpt = None,
 ) -> None:
     from ucm_automator.zoho import authflow
 
+    name = _named(name, box)
     term = terminal(json_out)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)

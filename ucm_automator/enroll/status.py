@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from playwright.async_api import Error as PlaywrightError
 from pydantic import SecretStr
@@ -47,6 +47,7 @@ class StatusReport:
     admin_source: str = ""  # "admin page", "user portal (saved values)" or ""
     admin_error: Optional[dict[str, Any]] = None
     users: list[UserStatus] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # the box's model, firmware, language; the profile
 
     def exit_code(self) -> int:
         errors = [u.error for u in self.users if u.error] + ([self.admin_error] if self.admin_error else [])
@@ -66,16 +67,18 @@ def read_status(settings: Settings, ucm: str, profile: FirmwareProfile, trust: T
                 passwords: dict[str, SecretStr], admin: Optional[tuple[str, SecretStr]],
                 concurrency: int) -> StatusReport:
     """`admin` given: every entry is read as the admin. Else each user with their password."""
-    return asyncio.run(_read(settings, ucm, profile, trust, entries, passwords, admin, concurrency))
+    return asyncio.run(read_status_async(settings, ucm, profile, trust, entries, passwords, admin, concurrency))
 
 
-async def _read(settings: Settings, ucm: str, profile: FirmwareProfile, trust: Trust, entries: list[Entry],
-                passwords: dict[str, SecretStr], admin: Optional[tuple[str, SecretStr]],
-                concurrency: int) -> StatusReport:
+async def read_status_async(settings: Settings, ucm: str, profile: FirmwareProfile, trust: Trust,
+                            entries: list[Entry], passwords: dict[str, SecretStr],
+                            admin: Optional[tuple[str, SecretStr]], concurrency: int,
+                            make_session: Callable[..., BrowserSession] = BrowserSession) -> StatusReport:
+    """`make_session`: a fleet passes one that opens contexts in its shared browser."""
     report = StatusReport(ucm, users=[UserStatus(e) for e in entries])
     options = SessionOptions(base_url=ucm, trust=trust, timeout_s=settings.timeout_s,
                              artifacts_dir=settings.artifacts_dir)
-    async with BrowserSession(options, profile) as session:
+    async with make_session(options, profile) as session:
         if admin is not None:
             try:
                 async with UcmDriver(session, user=admin[0], password=admin[1]) as driver:

@@ -79,6 +79,12 @@ class SessionExpired(UcmError):
     exit_code = ExitCode.SESSION_EXPIRED
 
 
+class GuiLanguage(UcmError):
+    """The GUI is in another language than the profile's texts, and setting it did not take."""
+
+    exit_code = ExitCode.GUI_LANGUAGE
+
+
 # the GUI and its replies
 class LogoutNotShown(UcmError):
     exit_code = ExitCode.PAGE_NOT_FOUND

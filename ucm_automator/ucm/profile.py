@@ -126,6 +126,9 @@ class StatusMeaning(_Strict):
 
 class CgiFacts(_Strict):
     path: str = "/cgi"
+    # getInfo (no session needed) -> response keys: what `status` shows as the box's facts
+    info_keys: dict[str, str] = Field(default_factory=lambda: {
+        "model": "model_name", "firmware": "prog_version", "country": "country"})
     expired: list[int] = Field(default_factory=lambda: [-5, -6, -7, -8])
     actions: dict[str, str]
     admin_crm_keys: dict[str, Any]
@@ -136,10 +139,23 @@ class CgiFacts(_Strict):
         return self.status.get(str(status))
 
 
+class LocaleFacts(_Strict):
+    """How the GUI picks its language: a localStorage key read on load, else the box's country
+    mapped by a JSON file the GUI fetches (spec §2)."""
+
+    storage_key: str = "locale"
+    country_map: str = "/locale/country2lang.json"
+
+
 class FirmwareProfile(_Strict):
     name: str
     description: str = ""
     source: str = "bundled"
+    # the GUI language the texts below are written in; the tool sets it before the GUI loads
+    language: str = "en-US"
+    # firmware versions (fnmatch patterns of getInfo's prog_version) this profile was written for
+    firmware: list[str] = Field(default_factory=list)
+    locale: LocaleFacts = LocaleFacts()
     routes: Routes
     menus: Menus
     titles: Titles
@@ -166,6 +182,22 @@ def bundled_names() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files("ucm_automator.profiles").iterdir() if p.name.endswith(".toml"))
 
 
+def bundled_profile_names() -> list[str]:
+    return bundled_names()
+
+
+def bundled_name(spec: str) -> Optional[str]:
+    """A bundled profile's name from its name or its language ("es-ES", "es": the Spanish one)."""
+    names = bundled_names()
+    if spec in names:
+        return spec
+    for name in sorted(names, key=lambda n: n == "default"):  # the default last: "en" is not it alone
+        lang = str(_parse(_bundled(name) or "", name).get("language", "en-US"))
+        if spec.lower() in (lang.lower(), lang.split("-")[0].lower()):
+            return name
+    return None
+
+
 def _parse(text: str, where: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -188,9 +220,10 @@ def load_profile(spec: Optional[str] = None) -> FirmwareProfile:
     data = _parse(_bundled("default") or "", "default")
     source = "bundled default"
     if spec and spec != "default":
-        text = _bundled(spec) if "/" not in spec and not spec.endswith(".toml") else None
+        name = bundled_name(spec) if "/" not in spec and not spec.endswith(".toml") else None
+        text = _bundled(name) if name else None
         if text is not None:
-            source = f"bundled {spec}"
+            source = f"bundled {name}"
         else:
             path = Path(spec).expanduser()
             if not path.is_file():
