@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Browser, Playwright
 
-from ucm_automator.browser import launch_options
-from ucm_automator.secrets import without_secret_env
 from ucm_automator.ucm.errors import TlsChanged
 from ucm_automator.ucm.profile import FirmwareProfile
-from ucm_automator.ucm.session import BrowserSession, SessionOptions, _no_driver_debug_log
+from ucm_automator.ucm.session import BrowserSession, SessionOptions, close_browser, launch_browser
 
 
 class SharedBrowser:
@@ -30,29 +28,11 @@ class SharedBrowser:
         self.browser: Optional[Browser] = None
 
     async def __aenter__(self) -> "SharedBrowser":
-        with without_secret_env():  # finding the browser runs it (`--version`)
-            opts = launch_options()
-        if self.pins:
-            opts["args"] = [*opts["args"], "--ignore-certificate-errors-spki-list=" + ",".join(self.pins)]
-        # as the single-box session: Ctrl-C and SIGTERM are ours, so sessions are logged out first
-        opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
-        _no_driver_debug_log()
-        with without_secret_env():
-            self._pw = await async_playwright().start()
-        try:
-            self.browser = await self._pw.chromium.launch(**opts)
-        except BaseException:
-            await self._pw.stop()
-            raise
+        self._pw, self.browser = await launch_browser(self.pins)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            if self.browser:
-                await self.browser.close()
-        finally:
-            if self._pw:
-                await self._pw.stop()
+        await close_browser(self._pw, self.browser)
 
     def session(self, options: SessionOptions, profile: FirmwareProfile) -> "BoxSession":
         """The `make_session` the runner, enrolment and status take."""

@@ -105,6 +105,36 @@ def _with(stem: Path, suffix: str) -> Path:
     return stem.parent / (stem.name + suffix)  # (with_suffix would eat a dotted target name)
 
 
+async def launch_browser(pins: list[str]) -> tuple[Playwright, Browser]:
+    """Playwright's driver and one headless Chromium; `pins`: the only server keys it accepts (base64
+    SHA-256 of each SPKI, for any name), none: the usual certificate checks (or a context's
+    ignore_https_errors)."""
+    with without_secret_env():  # finding the browser runs it (`--version`)
+        opts = launch_options()
+    if pins:
+        opts["args"] = [*opts["args"], "--ignore-certificate-errors-spki-list=" + ",".join(pins)]
+    # Ctrl-C and SIGTERM are ours to handle: the runs log their sessions out before the browser
+    # goes (Playwright would close it at once, mid-logout)
+    opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+    _no_driver_debug_log()  # the driver copies this process's environment when it starts
+    with without_secret_env():  # ... and the browser the driver's
+        pw = await async_playwright().start()
+    try:
+        return pw, await pw.chromium.launch(**opts)
+    except BaseException:
+        await pw.stop()
+        raise
+
+
+async def close_browser(pw: Optional[Playwright], browser: Optional[Browser]) -> None:
+    try:
+        if browser:
+            await browser.close()
+    finally:
+        if pw:
+            await pw.stop()
+
+
 class BrowserSession:
     def __init__(self, options: SessionOptions, profile: FirmwareProfile) -> None:
         self.options = options
@@ -120,32 +150,12 @@ class BrowserSession:
         return self.options.timeout_s * 1000
 
     async def __aenter__(self) -> "BrowserSession":
-        with without_secret_env():  # finding the browser runs it (`--version`)
-            opts = launch_options()
         pin = self.options.trust.spki_pin
-        if pin:
-            # Chromium then accepts exactly this public key for any name, and nothing else
-            opts["args"] = [*opts["args"], f"--ignore-certificate-errors-spki-list={pin}"]
-        # Ctrl-C and SIGTERM are ours to handle: the runs log their sessions out before the browser
-        # goes (Playwright would close it at once, mid-logout)
-        opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
-        _no_driver_debug_log()  # the driver copies this process's environment when it starts
-        with without_secret_env():  # ... and the browser the driver's
-            self._pw = await async_playwright().start()
-        try:
-            self._browser = await self._pw.chromium.launch(**opts)
-        except BaseException:
-            await self._pw.stop()
-            raise
+        self._pw, self._browser = await launch_browser([pin] if pin else [])
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            if self._browser:
-                await self._browser.close()
-        finally:
-            if self._pw:
-                await self._pw.stop()
+        await close_browser(self._pw, self._browser)
 
     async def new_context(self, calm_motion: bool = False, set_language: bool = True) -> BrowserContext:
         """`set_language`: the GUI in the profile's language; False: in the box's own (the probe)."""
