@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from ucm_automator import browser
 from ucm_automator.config import load_settings
-from ucm_automator.errors import BadInput, ExitCode, SecretMissing
+from ucm_automator.errors import BadInput, ExitCode, NotFound, SecretMissing
 from ucm_automator.output import Terminal
 from ucm_automator.redact import MASK, REDACTOR, RedactingFilter, redact, secret
 from ucm_automator.secrets import resolve_secret, without_secret_env
@@ -66,9 +66,9 @@ def test_secret_from_file_env_and_missing(tmp_path, monkeypatch):
         assert "UCMAUTO_TEST_PW" not in os.environ
     assert os.environ["UCMAUTO_TEST_PW"] == "from-env-secret"  # and back for this process
     with pytest.raises(SecretMissing) as e:
-        resolve_secret("admin password", env="UCMAUTO_TEST_UNSET_PW", prompt="pw", interactive=False)
+        resolve_secret("admin password", env="UCMAUTO_TEST_UNSET_PW", prompt="pw", ask=None)
     assert e.value.exit_code == ExitCode.SECRET_MISSING and "$UCMAUTO_TEST_UNSET_PW" in str(e.value)
-    with pytest.raises(BadInput, match="does not exist"):
+    with pytest.raises(NotFound, match="does not exist"):
         resolve_secret("admin password", file=tmp_path / "nope")
 
 
@@ -91,7 +91,7 @@ def test_settings_errors_are_one_line(tmp_path):
     extra.write_text('bogus_key = 1\n')
     with pytest.raises(BadInput, match="unknown setting 'bogus_key'"):
         load_settings(extra)
-    with pytest.raises(BadInput, match="does not exist"):
+    with pytest.raises(NotFound, match="does not exist"):
         load_settings(tmp_path / "missing.toml")
 
 

@@ -42,6 +42,20 @@ def find_browser() -> str | None:
     return None
 
 
+def check_env() -> None:
+    """$UCMAUTO_BROWSER, when set, must name an executable file: said before any login, not as a
+    browser error halfway through."""
+    from ucm_automator.errors import BadInput, NotFound
+
+    env = os.environ.get(ENV)
+    if not env:
+        return
+    if not os.path.exists(env):
+        raise NotFound(f"{ENV}={env} does not exist; point it to a Chromium binary or unset it")
+    if not (os.path.isfile(env) and os.access(env, os.X_OK)):
+        raise BadInput(f"{ENV}={env} is not an executable file; point it to a Chromium binary or unset it")
+
+
 def launch_options(headless: bool = True) -> dict:
     """Keyword arguments for `playwright.chromium.launch()`."""
     opts: dict = {"headless": headless, "args": list(LAUNCH_ARGS)}

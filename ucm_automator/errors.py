@@ -28,12 +28,12 @@ class ExitCode(IntEnum):
 
     LOGIN_WRONG_PASSWORD = 20
     LOGIN_BANNED = 21
-    LOGIN_FORBIDDEN = 22
     LOGIN_UNKNOWN_USER = 23
     TOO_MANY_SESSIONS = 24
     SETUP_WIZARD = 25
     CAPTCHA = 26
     SESSION_EXPIRED = 27
+    GUI_LANGUAGE = 29  # the GUI shows another language than the profile's and could not be switched
 
     PAGE_NOT_FOUND = 30
     OPTION_NOT_FOUND = 31
@@ -61,7 +61,8 @@ class ExitCode(IntEnum):
     ZOHO_BAD_REPLY = 52
     ZOHO_ERROR = 53  # any other error body from Zoho
 
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM (a service manager, `kill`)
 
 
 class UcmautoError(Exception):
@@ -88,7 +89,15 @@ class NotFound(UcmautoError):
 
 
 class Interrupted(UcmautoError):
+    """Ctrl-C or SIGTERM reached the command (cli/cancel.py); cleanup has run."""
+
     exit_code = ExitCode.INTERRUPTED
+
+
+class Usage(UcmautoError):
+    """Flags that do not fit together, found by the command itself (Click finds the rest)."""
+
+    exit_code = ExitCode.USAGE
 
 
 # What each exit code means and what to do: the source of docs/exit-codes.md and of the
@@ -109,12 +118,12 @@ EXIT_CODE_HELP: dict[ExitCode, tuple[str, str]] = {
     ExitCode.UCM_HTTP_ERROR: ("the UCM (or a proxy before it) kept answering HTTP errors", "check the box's health; the run is safe to repeat"),
     ExitCode.LOGIN_WRONG_PASSWORD: ("the UCM refused the user name or password", "fix the password; ucmauto never retries (the box locks accounts out)"),
     ExitCode.LOGIN_BANNED: ("the UCM bans this login for a while after failed attempts", "wait the time the message names, or unban it in Maintenance → Login Settings"),
-    ExitCode.LOGIN_FORBIDDEN: ("the UCM bans this login for ever", "an administrator must lift the ban (Login Banned User List)"),
     ExitCode.LOGIN_UNKNOWN_USER: ("the UCM has no such user", "check the admin user name or the extension"),
     ExitCode.TOO_MANY_SESSIONS: ("the UCM says too many users are logged in", "retry later or lower --concurrency; close other GUI sessions"),
     ExitCode.SETUP_WIZARD: ("the UCM wants its first-login setup wizard done", "log in once in a browser and finish the wizard"),
     ExitCode.CAPTCHA: ("the login page shows a CAPTCHA", "log in once by hand or whitelist this host's IP on the UCM; ucmauto does not solve CAPTCHAs"),
     ExitCode.SESSION_EXPIRED: ("the UCM session expired again after one more login", "raise User Login Timeout on the box, or retry"),
+    ExitCode.GUI_LANGUAGE: ("the GUI shows another language than the firmware profile's, and would not switch", "run with a profile written in the language the message names (--profile, docs/firmware-profiles.md), or draft one with `ucmauto probe`"),
     ExitCode.PAGE_NOT_FOUND: ("a page, menu or label is not where the firmware profile says", "write a firmware profile with the texts your box shows (docs/firmware-profiles.md)"),
     ExitCode.OPTION_NOT_FOUND: ("an option is not in a list on the page", "check the value asked for, or the option texts in the firmware profile"),
     ExitCode.SAVE_REJECTED: ("the UCM refused the Save", "the message carries the box's reason; fix the value"),
@@ -139,5 +148,6 @@ EXIT_CODE_HELP: dict[ExitCode, tuple[str, str]] = {
     ExitCode.ZOHO_SERVER_ERROR: ("Zoho answered a server error", "retry later"),
     ExitCode.ZOHO_BAD_REPLY: ("Zoho's answer was not the JSON expected", "check --zoho-accounts-url and any proxy in between"),
     ExitCode.ZOHO_ERROR: ("Zoho answered another error", "the message quotes Zoho's error code"),
-    ExitCode.INTERRUPTED: ("interrupted (Ctrl-C or SIGTERM)", "run the same command again: batches resume from their journal"),
+    ExitCode.INTERRUPTED: ("interrupted by Ctrl-C (SIGINT); open sessions were ended first", "run the same command again: batches resume from their journal"),
+    ExitCode.TERMINATED: ("stopped by SIGTERM; open sessions were ended first (at most 20 s)", "run the same command again: batches resume from their journal"),
 }

@@ -9,6 +9,22 @@ from typing import Any, Iterable, Sequence
 
 from ucm_automator.redact import REDACTOR
 
+# whether this run has printed its JSON document (then a failure does not print a second one)
+_printed: list[bool] = []
+
+
+def json_printed() -> bool:
+    return bool(_printed)
+
+
+def reset() -> None:
+    _printed.clear()
+
+
+def mark_json_printed() -> None:
+    """For a document written raw (token --show-secret --json)."""
+    _printed.append(True)
+
 
 class Terminal:
     def __init__(self, *, quiet: bool = False, json_mode: bool = False) -> None:
@@ -28,7 +44,7 @@ class Terminal:
         self._err(f"warning: {text}")
 
     def error(self, text: str) -> None:
-        self._err(f"error: {text}")
+        self._err(f"ucmauto: {text}")
 
     def _err(self, text: str) -> None:
         sys.stderr.write(REDACTOR.redact(text) + "\n")
@@ -40,6 +56,7 @@ class Terminal:
         sys.stdout.flush()
 
     def json(self, obj: Any) -> None:
+        _printed.append(True)
         sys.stdout.write(json.dumps(REDACTOR.redact_obj(obj), indent=2, sort_keys=False) + "\n")
         sys.stdout.flush()
 

@@ -52,8 +52,12 @@ def server_domain(value: str, profile: FirmwareProfile) -> str:
     for prefix in ("accounts.", "www.", "crm."):
         if raw.startswith(prefix) and raw[len(prefix) :] in profile.admin_crm.servers:
             return raw[len(prefix) :]
-    if raw in profile.admin_crm.servers or _DOMAIN.match(raw):
+    if raw in profile.admin_crm.servers:
         return raw
+    servers = ", ".join(profile.admin_crm.servers)
+    if _DOMAIN.match(raw):  # the box offers only its list: a dry run must refuse what the real run would
+        raise BadInput(f"--server-address '{value}' is not a CRM Server Address this firmware offers ({servers}); "
+                       "pick one of them, or add it under [admin_crm.servers] in a firmware profile (--profile)")
     known = ", ".join([*aliases, *profile.admin_crm.servers])
     raise BadInput(f"--server-address '{value}' is neither a Zoho domain nor a data-centre code ({known})")
 

@@ -89,11 +89,20 @@ def cli_md() -> str:
 
 
 def exit_codes_md() -> str:
+    from ucm_automator.enroll.status import NAGIOS
+
     rows = [f"| {int(c)} | `{c.name}` | {_cell(EXIT_CODE_HELP[c][0])} | {_cell(EXIT_CODE_HELP[c][1])} |" for c in ExitCode]
+    check = [f"| {i} | `{name}` |" for i, name in enumerate(NAGIOS)]
     return (
         HEADER + "# Exit codes\n\nEvery failure ucmauto expects has its own code, so scripts can tell a "
-        "wrong password from a ban from a wrong Zoho data centre without parsing text.\n\n"
-        "| code | name | meaning | what to do |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        "wrong password from a ban from a wrong Zoho data centre without parsing text. A failure prints one "
+        "line `ucmauto: <what happened and what to do>` on stderr and, with `--json`, one document "
+        "`{\"error\": {\"code\", \"exit_code\", \"message\"}}` on stdout ([json.md](json.md)). Mistakes "
+        "in the flags, the settings, the inventory and the files are found before any login.\n\n"
+        "| code | name | meaning | what to do |\n|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "## `ucmauto status --check`\n\nAs a monitoring plugin (Nagios, Icinga) `status --check` exits with "
+        "the plugin codes instead, and prints one status line on stdout (see [enroll.md](enroll.md)); "
+        "any failure above is UNKNOWN:\n\n| code | state |\n|---|---|\n" + "\n".join(check) + "\n"
     )
 
 

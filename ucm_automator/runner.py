@@ -24,7 +24,9 @@ from ucm_automator.plan import AdminWant, check_add_unknown, parse_lookups, serv
 from ucm_automator.redact import redact
 from ucm_automator.ucm.driver import Hook, UcmDriver
 from ucm_automator.ucm.errors import PageNotFound, UcmError
+from ucm_automator.ucm.facts import BoxFacts, read_facts
 from ucm_automator.ucm.profile import FirmwareProfile, load_profile
+from ucm_automator.ucm.profile_pick import pick_profile
 from ucm_automator.ucm.session import BrowserSession, SessionOptions
 from ucm_automator.ucm.trust import Trust, establish_trust, host_port
 
@@ -68,6 +70,16 @@ def trust_box(settings: Settings, url: str, term: Terminal, ask: Optional[Callab
     return trust
 
 
+def box_profile(settings: Settings, url: str, trust: Trust, term: Terminal,
+                first: Optional[FirmwareProfile] = None) -> tuple[FirmwareProfile, BoxFacts]:
+    """The box's facts (read-only, before the browser) and the profile for them: --profile when
+    given, else the bundled one that claims the firmware (warned about when none does)."""
+    facts = read_facts(url, trust, first or load_profile(settings.profile), settings.timeout_s)
+    profile = pick_profile(settings.profile, facts, term.warn)
+    term.info(f"{url}: {facts.line(profile)}")
+    return profile, facts
+
+
 async def admin_setup(
     settings: Settings,
     password: SecretStr,
@@ -77,7 +89,9 @@ async def admin_setup(
     trace: bool = False,
     ask: Optional[Callable[[str], bool]] = None,
     hook: Optional[Hook] = None,
+    make_session: Callable[[SessionOptions, FirmwareProfile], BrowserSession] = BrowserSession,
 ) -> tuple[TargetResult, Optional[UcmautoError]]:
+    """`make_session`: a fleet passes one that opens contexts in its shared browser."""
     started = time.monotonic()
     result = TargetResult(target="admin", dry_run=dry_run)
     try:
@@ -86,11 +100,12 @@ async def admin_setup(
         url = ucm_url(settings)
         result.target = f"admin@{url}"
         trust = trust_box(settings, url, term, ask)
+        profile, _ = box_profile(settings, url, trust, term, profile)
         if trace:
             term.warn(f"tracing: the trace in {settings.artifacts_dir} holds typed passwords and cookies; "
                       "keep it private")
         options = SessionOptions(url, trust, settings.timeout_s, Path(settings.artifacts_dir), trace)
-        async with BrowserSession(options, profile) as session:
+        async with make_session(options, profile) as session:
             driver = UcmDriver(session, user=settings.admin_user, password=password, hook=hook,
                                retries=settings.rate_limit_retries, backoff_s=settings.rate_limit_backoff_s)
             try:
@@ -133,3 +148,24 @@ def unexpected(exc: PlaywrightError, result: TargetResult) -> UcmError:
 
 def run_admin_setup(settings: Settings, password: SecretStr, **kw) -> tuple[TargetResult, Optional[UcmautoError]]:
     return asyncio.run(admin_setup(settings, password, **kw))
+
+
+def run_probe(settings: Settings, admin_password: SecretStr, user: Optional[tuple[str, SecretStr]], out: Path,
+              term: Terminal, ask: Optional[Callable[[str], bool]] = None) -> tuple[Path, Path, list[str]]:
+    """`ucmauto probe`: read-only look at the box in its own language; the draft and the report."""
+    from ucm_automator.files import private_dir
+    from ucm_automator.ucm.probe import Probe
+    from ucm_automator.ucm.probe_draft import write_outputs
+
+    url = ucm_url(settings)
+    trust = trust_box(settings, url, term, ask)
+    base, facts = box_profile(settings, url, trust, term)
+    private_dir(out)
+    options = SessionOptions(url, trust, settings.timeout_s, Path(settings.artifacts_dir))
+
+    async def look():  # noqa: ANN202
+        async with BrowserSession(options, base) as session:
+            return await Probe(session, out).run((settings.admin_user, admin_password), user)
+
+    seen = asyncio.run(look())
+    return write_outputs(out, seen, facts, base)

@@ -11,19 +11,22 @@ a child is started, and puts it back.
 
 from __future__ import annotations
 
-import getpass
+import logging
 import os
 import stat
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from pydantic import SecretStr
 
-from ucm_automator.errors import BadInput, SecretMissing
+from ucm_automator.errors import BadInput, NotFound, SecretMissing
 from ucm_automator.redact import secret
+
+log = logging.getLogger("ucmauto")
+_warned: set[Path] = set()  # files already warned about in this run
 
 
 # Some are read lazily (the admin password only when users cannot apply): kept from children always.
@@ -57,18 +60,32 @@ def read_secret_file(path: Path, what: str) -> SecretStr:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadInput(f"{what} file {path} does not exist; create it or point to another one") from None
+        raise NotFound(f"{what} file {path} does not exist; create it or point to another one") from None
     except OSError as e:
         raise BadInput(f"cannot read the {what} file {path} ({e.strerror}); fix its permissions") from None
     value = text.rstrip("\r\n")
     if not value:
         raise BadInput(f"the {what} file {path} is empty; write the {what} into it")
+    warn_if_shared(Path(path), what)
     return secret(value)
 
 
 def file_is_private(path: Path) -> bool:
     mode = Path(path).stat().st_mode
     return not (mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+def warn_if_shared(path: Path, what: str) -> None:
+    """A secret file others can read still works (cron jobs, shared service accounts), but say so
+    once: `chmod 600` is the fix. Not a failure: refusing would break working setups."""
+    try:
+        private = file_is_private(path) or not Path(path).is_file()  # /dev/stdin, a pipe: nothing to fix
+    except OSError:
+        return
+    key = Path(path).resolve()
+    if not private and key not in _warned:
+        _warned.add(key)
+        log.warning("the %s file %s can be read by other users; run: chmod 600 %s", what, path, path)
 
 
 def keyring_get(service: str, user: str) -> str | None:
@@ -91,10 +108,11 @@ def resolve_secret(
     keyring_service: str | None = None,
     keyring_user: str | None = None,
     prompt: str | None = None,
-    interactive: bool = True,
+    ask: Callable[[str], str] | None = None,
     hint: str = "",
 ) -> Resolved:
-    """First of: file, env var, keyring, hidden prompt (only on a terminal)."""
+    """First of: file, env var, keyring, and a hidden prompt through `ask` (the command line's, on a
+    terminal; None: no one to ask)."""
     if file is not None:
         return Resolved(read_secret_file(file, what), f"file {file}")
     if env and env_secret(env):
@@ -103,8 +121,8 @@ def resolve_secret(
         value = keyring_get(keyring_service, keyring_user)
         if value:
             return Resolved(secret(value), f"keyring {keyring_service}")
-    if prompt and interactive and sys.stdin.isatty():
-        value = getpass.getpass(f"{prompt}: ")
+    if prompt and ask is not None and sys.stdin.isatty():
+        value = ask(prompt)
         if not value:
             raise SecretMissing(f"no {what} entered; run again and type it at the prompt")
         return Resolved(secret(value), "prompt")

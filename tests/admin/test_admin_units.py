@@ -16,10 +16,15 @@ P = load_profile()
 
 @pytest.mark.parametrize("given, domain", [
     ("eu", "zoho.eu"), ("zoho.eu", "zoho.eu"), ("https://accounts.zoho.com.au/", "zoho.com.au"),
-    ("US", "zoho.com"), ("zoho.sa", "zoho.sa"),
+    ("US", "zoho.com"),
 ])
 def test_server_address_forms(given, domain):
     assert server_domain(given, P) == domain
+
+
+def test_a_zoho_domain_the_firmware_does_not_offer_is_bad_input():
+    with pytest.raises(BadInput, match="not a CRM Server Address this firmware offers"):
+        server_domain("zoho.sa", P)
 
 
 def test_lookups_keep_order_and_refuse_duplicates():

@@ -70,22 +70,30 @@ def test_no_record_shape(box, admin, login_as, shape, response):
 
 def test_default_and_bad_switch_values(box):
     sw = box.state()["switches"]
-    assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"]) == ("dropdown", False, "empty_dict")
-    for bad in ({"logout_style": "button"}, {"no_record_shape": "null"}, {"user_save_logs_in": "maybe"}):
+    assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"], sw["page_reads"]) == \
+        ("dropdown", False, "empty_dict", "parallel")
+    for bad in ({"logout_style": "button"}, {"no_record_shape": "null"}, {"user_save_logs_in": "maybe"},
+                {"page_reads": "random"}):
         with pytest.raises(ValueError, match="HTTP 400"):
             box.control(**bad)
     # the SPA reads the Logout style with its texts
     assert box.http.get(f"{box.url}/locale/en-US.json", timeout=10).json()["logout_style"] == "dropdown"
     box.control(logout_style="link")
     assert box.http.get(f"{box.url}/locale/en-US.json", timeout=10).json()["logout_style"] == "link"
+    # and the order of the user CRM page's reads
+    assert box.http.get(f"{box.url}/locale/en-US.json", timeout=10).json()["page_reads"] == "parallel"
+    box.control(page_reads="sequential")
+    assert box.http.get(f"{box.url}/locale/es-ES.json", timeout=10).json()["page_reads"] == "sequential"
 
 
 def test_switch_flags(tmp_path):
     with start_box(state_dir=tmp_path / "b", logout_style="link", user_save_logs_in="yes",
-                   no_record_shape="missing") as b:
+                   no_record_shape="missing", page_reads="sequential") as b:
         sw = b.state()["switches"]
-        assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"]) == ("link", True, "missing")
+        assert (sw["logout_style"], sw["user_save_logs_in"], sw["no_record_shape"], sw["page_reads"]) == \
+            ("link", True, "missing", "sequential")
         b.control(logout_style="dropdown")
+        assert b.state()["switches"]["fault_502_actions"] is None
         b.control(reset=True)  # back to the command line's values
         assert b.state()["switches"]["logout_style"] == "link"
 
@@ -126,3 +134,17 @@ def test_logout_ends_the_session(box, admin, login_as):
     assert admin.cgi("logout", user="admin")["status"] == 0
     assert box.sessions_left() == {}
     box.assert_no_sessions()
+
+
+def test_fault_502_can_target_actions(box, login_as):
+    """fault_502_actions: only the named reads are refused (e.g. one page read, never a login or save)."""
+    box.control(set_admin_crm=ZOHO_EU, apply=True, fault_502=1.0, fault_502_actions=["getCRMSettings"])
+    u = login_as("1001")  # challenge and login are not hit
+    assert u.cgi("getCRMUserSettings", extension="1001")["status"] == 0
+    assert u.raw("getCRMSettings").status_code == 502
+    faults = box.state()["counters"]["faults"]
+    assert faults["http_502_by_action"] == {"getCRMSettings": 1} and faults["http_502"] == 1
+    box.control(fault_502_actions=None)  # every action again
+    assert u.raw("ping").status_code == 502
+    with pytest.raises(ValueError, match="HTTP 400"):
+        box.control(fault_502_actions=[1, 2])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 EXTS = [str(1001 + i) for i in range(10)]
+PAGE_TIMEOUT_S = 30  # the tool's default wait for a page's replies
+READS = ("getCRMSettings", "getCRMUserSettings")  # the user CRM page's two reads
 
 
 def test_faults_still_end_logged_in_without_double_saves(env):
@@ -90,4 +94,33 @@ def test_replies_lost_after_the_box_saved_are_read_back_not_saved_again(env):
     for ext in exts:
         assert st["users"][ext]["login_status"] == "login"
         assert sum(st["counters"]["users"][ext]["saves"].values()) == 1, ext  # read back, never saved twice
+        assert st["counters"]["users"][ext]["failed_logins"] == 0
+
+
+
+def test_a_page_that_stops_at_a_failed_read_is_loaded_again_not_waited_on(env):
+    """page_reads=sequential: after a 502 on getCRMSettings the page never asks getCRMUserSettings (its
+    spinner stays). The tool must load the page again at once, not wait out its page timeout."""
+    exts = EXTS[:4]
+    for ext in exts:
+        env.token(ext)
+    # only the page's two reads are refused (never a login, save or logout); one worker, so the seeded
+    # draws fall on the same reads every run
+    env.box.control(page_reads="sequential", fault_502=0.3, fault_502_actions=list(READS), fault_seed=3)
+    for run in ("enrol", "re-run, unchanged: only reads"):
+        started = time.monotonic()
+        r = env.run("enroll", "--file", str(env.inventory(exts)), "--json", "-j", "1")
+        took = time.monotonic() - started
+        assert r.rc == 0, (run, r.err)
+        # a waited-out load costs a page timeout (30 s) per stop: each run stays well below one
+        assert took < PAGE_TIMEOUT_S, f"{run}: {took:.1f} s for {len(exts)} users"
+    assert [u["result"] for u in r.json()["users"]] == ["unchanged"] * len(exts)
+    st = env.state()
+    refused = st["counters"]["faults"]["http_502_by_action"]
+    assert refused.get("getCRMSettings", 0) > 0, refused  # the page did stop at its first read
+    assert set(refused) <= set(READS), refused
+    assert not [e for e in env.journal_events() if e.get("code")], env.journal_events()
+    for ext in exts:
+        assert st["users"][ext]["login_status"] == "login"
+        assert sum(st["counters"]["users"][ext]["saves"].values()) == 1, ext
         assert st["counters"]["users"][ext]["failed_logins"] == 0

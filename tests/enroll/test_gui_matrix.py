@@ -84,7 +84,7 @@ def test_core_scenarios(venv):
     env.box.assert_no_sessions()
 
     # status: read-only, all Logged In
-    s = env.run("status", "--file", inv, "--json", "--no-input")
+    s = env.run("status", "--file", inv, "--json", "--no-input", **admin)
     assert s.rc == 0, s.err
     assert [u["crm"]["login_status"] for u in s.json()["users"]] == ["login"] * len(EXTS)
 

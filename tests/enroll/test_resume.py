@@ -32,9 +32,11 @@ def test_interrupted_batch_resumes_from_the_journal(env):
     _stop_after(env, first, 2, signal.SIGINT)
     assert first.returncode == 130
     assert "resume" in first.stderr.read()
+    env.box.assert_no_sessions()  # Ctrl-C: every session ended before the exit
 
     second = env.start("enroll", "--file", inv, "-j", "2")
     _stop_after(env, second, 5, signal.SIGKILL)  # no cleanup at all this time
+    env.box.control(expire_sessions=True)  # the box's timeout
 
     finished = {e["extension"] for e in env.journal_events() if e["event"] == "done" and e["ok"]}
     assert len(finished) >= 4

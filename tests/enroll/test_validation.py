@@ -27,6 +27,6 @@ def test_every_problem_reported_with_its_line_before_any_login(env):
 
 def test_both_or_neither_of_all_and_file_is_a_usage_error(env):
     r = env.run("enroll")
-    assert r.rc == 3 and "exactly one of --all" in r.err
+    assert r.rc == 2 and "exactly one of --all" in r.err  # usage, as docs/exit-codes.md says
     r = env.run("enroll-user", "1x")
     assert r.rc != 0

@@ -52,6 +52,7 @@ def _kill_when_done(e, proc, at_least: int) -> None:
                 pass
 
 
+@pytest.mark.timeout(900)  # 50 users, a kill, and re-runs for the logins the faults took
 def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
     e = env
     e.admin_crm()
@@ -64,14 +65,25 @@ def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
     _kill_when_done(e, first, 12)
     killed = e.journal_events()
     finished = {ev["extension"] for ev in killed if ev["event"] == "done" and ev["ok"]}
-    assert len(finished) >= 12 and not any(ev["event"] == "run_end" for ev in killed)
+    e.box.control(expire_sessions=True)  # the killed run's sessions: gone at the box's login timeout
+    # (some of the 12 `done` may be users whose login reply a 502 took: failed, left for a re-run)
+    assert len(finished) >= 8 and not any(ev["event"] == "run_end" for ev in killed)
     before = Snapshot.of(e.state(), finished)
 
     again = e.run("enroll", "--file", inv, "--json", "-j", "3")
     doc = again.json()
-    assert again.rc == 0, [(u["extension"], u["error"]) for u in doc["users"] if u["status"] == "failed"]
     assert {u["extension"] for u in doc["users"] if u["status"] == "done_earlier"} == finished
-    assert {u["extension"] for u in doc["users"] if u["status"] == "ok"} == set(USERS) - finished
+    # a lost login reply may have been a counted failed attempt: such a user is left for a re-run
+    for _ in range(5):
+        lost = [u for u in doc["users"] if u["status"] == "failed"]
+        assert all(u["error"]["code"] == "UCM_HTTP_ERROR" and "login" in u["error"]["message"] for u in lost), \
+            [(u["extension"], u["error"]) for u in lost]
+        if not lost:
+            break
+        finished |= {u["extension"] for u in doc["users"] if u["status"] == "ok"}
+        again = e.run("enroll", "--file", inv, "--json", "-j", "3")
+        doc = again.json()
+    assert again.rc == 0, [(u["extension"], u["error"]) for u in doc["users"] if u["status"] == "failed"]
 
     st = e.state()
     faults = st["counters"]["faults"]
@@ -88,9 +100,9 @@ def test_fifty_users_with_faults_and_a_kill_mid_batch(env):
         assert saves(st, ext) == 1, ext  # none enrolled twice
         assert counters(st, ext)["failed_logins"] == 0
 
-    # the journal is the box's state: one successful `done` per user, saying Logged In
+    # the journal is the box's state: each user's last `done` is a success saying Logged In
     events = e.journal_events()
-    done = [ev for ev in events if ev["event"] == "done"]
+    done = list({ev["extension"]: ev for ev in events if ev["event"] == "done"}.values())
     assert all(ev["ok"] for ev in done), [ev for ev in done if not ev["ok"]]
     assert sorted(ev["extension"] for ev in done) == sorted(USERS)
     assert all(ev["login_status"] == st["users"][ev["extension"]]["login_status"] for ev in done)

@@ -20,6 +20,8 @@ import textwrap
 from io import StringIO
 from pathlib import Path
 
+import pytest
+
 from safety_helpers import CLIENT, MARK, ROOT, canary, mode
 
 ACC = ("--zoho-dc", "us", "--client-id", CLIENT)
@@ -202,11 +204,13 @@ def test_internal_error_with_debug_traceback_is_redacted(tmp_path):
     assert MARK not in p.stdout + p.stderr
 
 
-def test_failure_screenshot_masks_every_secret_field(env, monkeypatch):
+@pytest.mark.parametrize("profile", [None, "es-ES"])
+def test_failure_screenshot_masks_every_secret_field(env, monkeypatch, profile):
     """The screenshot of a failure is taken with a mask over every input holding a secret: the
     login page's password (typed) and the CRM page's Client Secret and Refresh Token (filled).
     Proven on the real pages: every such input is matched by one of the mask locators given to
-    page.screenshot (no OCR needed)."""
+    page.screenshot (no OCR needed), and each secret field's mask finds its input. With the
+    Spanish profile the GUI is in Spanish: the masks follow the labels the page objects use."""
     from playwright.async_api import Page
     from pydantic import SecretStr
 
@@ -214,6 +218,7 @@ def test_failure_screenshot_masks_every_secret_field(env, monkeypatch):
     from ucm_automator.ucm.pages.login import LoginPage
     from ucm_automator.ucm.portal import Portal, PortalFacts, PortalOptions
     from ucm_automator.ucm.profile import load_profile
+    from ucm_automator.ucm.pages.widgets import form_row
     from ucm_automator.ucm.session import BrowserSession, SessionOptions
     from ucm_automator.ucm.trust import Trust, fetch_certificate
 
@@ -244,7 +249,7 @@ def test_failure_screenshot_masks_every_secret_field(env, monkeypatch):
     async def main() -> None:
         cert = fetch_certificate(e.box.url, 10)
         options = SessionOptions(e.box.url, Trust(cert), 15, e.artifacts)
-        async with BrowserSession(options, load_profile(None)) as session:
+        async with BrowserSession(options, load_profile(profile)) as session:
             portal = Portal(session, PortalFacts(), PortalOptions())
             await portal.start()
             form = LoginPage(portal.page, session.profile, session.timeout_ms)
@@ -260,6 +265,11 @@ def test_failure_screenshot_masks_every_secret_field(env, monkeypatch):
             await session.save_failure(portal.page, "1001", "crm page")
             n, unmasked = await unmasked_secret_inputs(portal.page, masks_given[-1])
             assert n >= 2 and unmasked == [], unmasked  # Client Secret and Refresh Token at least
+            labels = session.profile.user_crm.labels
+            assert await portal.page.locator("label").filter(has_text=labels["client_secret"]).count() == 1
+            for key in ("client_secret", "refresh_token"):  # each secret field's mask finds its input
+                mask = form_row(portal.page, labels[key]).locator("input, textarea")
+                assert await mask.count() == 1 and MARK in await mask.input_value(), key
             await portal.close()
 
     run_in_own_thread(main)  # pytest-playwright's sync API may own this thread's event loop
@@ -305,3 +315,35 @@ def run_in_own_thread(coro_fn) -> None:
     t.join()
     if "exc" in box:
         raise box["exc"]
+
+
+def test_translated_profile_and_probe_leak_nothing(env):
+    """Under the Spanish profile (the GUI in Spanish): a success, and a failure after the secrets
+    were typed (screenshot and note written); then the probe's draft profile and redacted report.
+    No secret in any output or file; no session left."""
+    e = env
+    e.admin_crm()
+    e.zoho_users(["1001", "1002"])
+    for ext in ("1001", "1002"):
+        e.token(ext)
+    r = e.run("-v", "enroll-user", "1001", "--profile", "es", UCMAUTO_USER_PASSWORD=e.password("1001"))
+    assert r.rc == 0, r.err
+    e.box.control(zoho_url="http://127.0.0.1:9")  # the box cannot reach Zoho: stays Desconectado
+    r = e.run("-v", "enroll-user", "1002", "--profile", "es", "--login-wait", "2", "--json",
+              UCMAUTO_USER_PASSWORD=e.password("1002"))
+    e.box.control(zoho_url=e.zoho.url)
+    assert r.rc == 36 and r.json()["users"][0]["artifacts"], r.err  # CRM_LOGGED_OUT, secrets typed
+    out = e.tmp / "probe"
+    r = e.run("-v", "probe", "--user", "1001", "--out", str(out), UCMAUTO_ADMIN_PASSWORD=e.password("admin"),
+              UCMAUTO_USER_PASSWORD=e.password("1001"))
+    assert r.rc == 0, r.err
+    assert e.state()["users"]["1001"]["crm"]["saved"]["client_secret"] == e.client_secret  # there to leak
+    hits = e.scan_outputs()
+    assert hits == [], "\n".join(hits)
+    found, scanned = e.scan_files()
+    assert found == []
+    names = {p.name for p in scanned}
+    assert {"report.json", "profile.toml", "admin_crm.png", "user_crm.png"} <= names
+    assert len([p for p in scanned if p.suffix == ".png" and "failure" in p.name]) >= 1
+    assert all(mode(p) == 0o600 for p in out.iterdir())
+    e.box.assert_no_sessions()

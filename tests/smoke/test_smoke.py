@@ -50,6 +50,7 @@ class Target:
 
 def _base_env(work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UCMAUTO_")}
+    (work / "none.toml").write_text("# no settings: everything comes from the environment\n")
     env.update(
         UCMAUTO_CONFIG=str(work / "none.toml"),
         UCMAUTO_TOKEN_STORE=str(work / "tokens.json"),

@@ -6,7 +6,6 @@ env, keyring, hidden prompts or stdin — never from argv.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
 from dataclasses import replace
@@ -16,9 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, Union
 import typer
 
 from ucm_automator.cli import token_output as out
-from ucm_automator.errors import BadInput, SecretMissing
-from ucm_automator.output import Terminal
-from ucm_automator.redact import secret
+from ucm_automator.cli.options import (AccountsOpt, BoxOpt, ClientFilterOpt, ClientIdOpt, ConfigOpt, DcFilterOpt,
+                                       DcOpt, JsonOpt, NameOpt, NoInputOpt, RedirectOpt, ScopesOpt, SecretFileOpt,
+                                       StoreOpt, UserOpt, command, terminal)
+from ucm_automator.errors import BadInput
 from ucm_automator.zoho import dc as dcs
 
 # The modules below are imported where they are used: `ucmauto --help` must not pay for pydantic,
@@ -32,33 +32,26 @@ if TYPE_CHECKING:
     from ucm_automator.zoho.tokens import Outcome
 
 log = logging.getLogger(__name__)
-token_app = typer.Typer(help="Get, check, revoke and list Zoho CRM refresh tokens.", no_args_is_help=True)
+token_app = typer.Typer(help="Get, check, revoke and list Zoho CRM refresh tokens.", no_args_is_help=True,
+                        rich_markup_mode=None)
 
-def _opt(flag: str, help: str):  # type: ignore[no-untyped-def]
-    return typer.Option(flag, help=help, show_default=False)
-
-
-DcOpt = Annotated[Optional[str], _opt("--zoho-dc", "Zoho data centre: us, eu, in, au, cn, jp, ca, sa, "
-                                      "uk, a domain (zoho.eu) or accounts URL. Env UCMAUTO_ZOHO_DC.")]
-AccountsOpt = Annotated[Optional[str], _opt("--zoho-accounts-url", "Override the accounts server URL "
-                                            "(tests, proxies). Env UCMAUTO_ZOHO_ACCOUNTS_URL.")]
-ClientIdOpt = Annotated[Optional[str], _opt("--client-id", "API console client id. Env UCMAUTO_ZOHO_CLIENT_ID.")]
-SecretFileOpt = Annotated[Optional[Path], _opt("--client-secret-file", "File holding the client secret (else "
-                                               "env UCMAUTO_ZOHO_CLIENT_SECRET, keyring, or a hidden prompt).")]
-RedirectOpt = Annotated[Optional[str], _opt("--redirect-uri", "Redirect URI registered for the client. "
-                                            "Env UCMAUTO_ZOHO_REDIRECT_URI.")]
-ScopesOpt = Annotated[Optional[str], _opt("--scopes", "Scopes, comma-separated. Env UCMAUTO_ZOHO_SCOPES.")]
-NameOpt = Annotated[Optional[str], _opt("--name", "Label of the token, e.g. the UCM extension it is for.")]
-UserOpt = Annotated[Optional[str], _opt("--user", "Zoho user email of the stored token.")]
-StoreOpt = Annotated[Optional[Path], _opt("--store", "Token store file. Env UCMAUTO_TOKEN_STORE.")]
-ConfigOpt = Annotated[Optional[Path], _opt("--config", "TOML config file.")]
-JsonOpt = Annotated[bool, _opt("--json", "Print a JSON object on stdout (no secrets).")]
-NoInputOpt = Annotated[bool, _opt("--no-input", "Never prompt; fail naming what is missing.")]
-KeyringOpt = Annotated[bool, _opt("--keyring", "Keep the refresh token in the OS keyring, not the store file.")]
-ShowOpt = Annotated[bool, _opt("--show-secret", "Print the refresh token on stdout (it grants CRM access).")]
-BrowserOpt = Annotated[bool, _opt("--no-browser", "Only print the URL; do not open a browser.")]
-ListenOpt = Annotated[float, _opt("--listen-timeout", "Seconds to wait for the browser's redirect (300).")]
+KeyringOpt = Annotated[bool, typer.Option("--keyring", help="Keep the refresh token in the OS keyring, not the "
+                                          "store file.")]
+ShowOpt = Annotated[bool, typer.Option("--show-secret", help="Print the refresh token on stdout (it grants CRM "
+                                       "access).")]
+BrowserOpt = Annotated[bool, typer.Option("--no-browser", help="Only print the URL; do not open a browser.")]
+ListenOpt = Annotated[float, typer.Option("--listen-timeout", min=1, help="Seconds to wait for the browser's "
+                                          "redirect (300).")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _named(name: Optional[str], box: Optional[str]) -> str:
+    """A box's token is named BOX/EXTENSION (ucm_automator.fleet.boxes.token_name)."""
+    if box is None:
+        return name or ""
+    if not name or "/" in box:
+        raise BadInput("--box needs --name (the extension) and a box name without '/'")
+    return f"{box}/{name}"
 
 
 def _settings(config: Optional[Path], **flags: object) -> Settings:
@@ -88,6 +81,7 @@ def _client_id(settings: Settings) -> str:
 
 
 def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> SecretStr:
+    from ucm_automator.cli.prompts import hidden_prompt
     from ucm_automator.secrets import resolve_secret
 
     got = resolve_secret(
@@ -97,7 +91,7 @@ def _client_secret(client_id: str, file: Optional[Path], no_input: bool) -> Secr
         keyring_service="ucmauto-zoho-client",
         keyring_user=client_id,
         prompt="Zoho client secret (hidden)",
-        interactive=not no_input,
+        ask=hidden_prompt(not no_input),
         hint="--client-secret-file",
     )
     log.info("Zoho client secret: from %s", got.source)
@@ -120,19 +114,6 @@ def _check_keyring(wanted: bool) -> None:
         keyring_slot.require()
 
 
-def _read_grant_code(no_input: bool) -> SecretStr:
-    if sys.stdin.isatty():
-        if no_input:
-            raise SecretMissing("--no-input is set: pipe the grant code on stdin")
-        value = getpass.getpass("Zoho grant code (hidden; exchanged at once): ")
-    else:
-        value = sys.stdin.readline()
-    value = value.strip()
-    if not value:
-        raise SecretMissing("no grant code given; type it at the prompt or pipe it on stdin")
-    return secret(value)
-
-
 def _ref(s: Settings, user: Optional[str], name: Optional[str]) -> TokenRef:
     from ucm_automator.zoho.store import TokenRef
 
@@ -140,15 +121,18 @@ def _ref(s: Settings, user: Optional[str], name: Optional[str]) -> TokenRef:
     return TokenRef(dc=code, client_id=s.zoho_client_id, user=user, name=name)
 
 
-@token_app.command("exchange")
+@command(token_app, "exchange", help="Self Client path: exchange a grant code (hidden prompt or stdin) for a "
+         "refresh token, store it and show whose it is.",
+         example="ucmauto token exchange --zoho-dc eu --client-id 1000.ABC --name 1001 < code.txt\n"
+         "ucmauto token exchange --zoho-dc eu --client-id 1000.ABC --box acme --name 1001 < code.txt")
 def exchange(
     zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
     client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
-    name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
-    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
+    name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False,
+    no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False, box: BoxOpt = None,
 ) -> None:
-    """Self Client path: exchange a grant code (hidden prompt or stdin) for a refresh token."""
-    term = Terminal(json_mode=json)
+    name = _named(name, box)
+    term = terminal(json_out)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
     dc = dcs.resolve(s.zoho_dc, s.zoho_accounts_url)
@@ -157,24 +141,29 @@ def exchange(
     oauth = _oauth(dc, cid, _client_secret(cid, client_secret_file, no_input), s)
     if sys.stdin.isatty():
         term.info(out.self_client_hint(dc, s.zoho_scopes))
-    code = _read_grant_code(no_input)
+    from ucm_automator.cli import prompts
+
+    code = prompts.grant_code_reader(no_input)()
     outcome = exchange_and_save(oauth, code, _store(s, store), redirect_uri=s.zoho_redirect_uri,
                                 name=name or "", use_keyring=keyring)
     out.report(term, "exchange", outcome, _store(s, store), show_secret)
 
 
-@token_app.command("authorize")
+@command(token_app, "authorize", help="Authorization path: consent in a browser, catch the redirect on a "
+         "loopback port (or paste it), exchange the code.",
+         example="ucmauto token authorize --zoho-dc eu --client-id 1000.ABC --redirect-uri http://127.0.0.1:0/callback\n"
+         "ucmauto token authorize --zoho-dc eu --client-id 1000.ABC --box acme --name 1001 --no-browser")
 def authorize(
     zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None, client_id: ClientIdOpt = None,
     client_secret_file: SecretFileOpt = None, redirect_uri: RedirectOpt = None, scopes: ScopesOpt = None,
-    name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
+    name: NameOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False,
     no_input: NoInputOpt = False, keyring: KeyringOpt = False, show_secret: ShowOpt = False,
-    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0,
+    no_browser: BrowserOpt = False, listen_timeout: ListenOpt = 300.0, box: BoxOpt = None,
 ) -> None:
-    """Authorization path: consent in a browser, catch the redirect, exchange the code."""
     from ucm_automator.zoho import authflow
 
-    term = Terminal(json_mode=json)
+    name = _named(name, box)
+    term = terminal(json_out)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id,
                   zoho_redirect_uri=redirect_uri, zoho_scopes=scopes)
     dc = dcs.resolve(s.zoho_dc, s.zoho_accounts_url)
@@ -194,7 +183,9 @@ def authorize(
     else:
         used = s.zoho_redirect_uri
         out.show_auth_url(term, authflow.auth_url(dc, cid, s.zoho_scopes, used, state), no_browser)
-        params = authflow.read_pasted_redirect(not no_input)
+        from ucm_automator.cli import prompts
+
+        params = authflow.params_from_redirect(prompts.redirect_reader(no_input)())
     code, where = authflow.code_from_redirect(params, state, dc, s.zoho_accounts_url)
     oauth = _oauth(where, cid, client_secret, s)
     outcome = exchange_and_save(
@@ -204,18 +195,18 @@ def authorize(
     out.report(term, "authorize", outcome, _store(s, store), show_secret)
 
 
-@token_app.command("check")
+@command(token_app, "check", help="Prove a stored token alive (cached access token or one refresh) and show its "
+         "Zoho user. The client secret is asked only when a refresh is needed.",
+         example="ucmauto token check --name 1001 --client-secret-file zoho.secret")
 def check(
     name: NameOpt = None, user: UserOpt = None, zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None,
     client_id: ClientIdOpt = None, client_secret_file: SecretFileOpt = None, store: StoreOpt = None,
-    config: ConfigOpt = None, json: JsonOpt = False, no_input: NoInputOpt = False, show_secret: ShowOpt = False,
+    config: ConfigOpt = None, json_out: JsonOpt = False, no_input: NoInputOpt = False, show_secret: ShowOpt = False,
 ) -> None:
-    """Prove a stored token alive (cached access token or one refresh) and show its Zoho user.
-    The client secret is asked only when a refresh is needed."""
     from ucm_automator.zoho.store import TokenRef
     from ucm_automator.zoho.tokens import check as check_token
 
-    term = Terminal(json_mode=json)
+    term = terminal(json_out)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id)
     ts = _store(s, store)
     rec = ts.find(_ref(s, user, name))
@@ -224,15 +215,14 @@ def check(
     out.report(term, "check", check_token(ts, TokenRef(*rec.key), oauth), ts, show_secret)
 
 
-@token_app.command("revoke")
+@command(token_app, "revoke", help="Revoke a stored refresh token at Zoho and remove it from the store.",
+         example="ucmauto token revoke --name 1001 --yes")
 def revoke(
     name: NameOpt = None, user: UserOpt = None, zoho_dc: DcOpt = None, zoho_accounts_url: AccountsOpt = None,
-    client_id: ClientIdOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
-    no_input: NoInputOpt = False,
-    yes: YesOpt = False,
+    client_id: ClientIdOpt = None, store: StoreOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False,
+    no_input: NoInputOpt = False, yes: YesOpt = False,
 ) -> None:
-    """Revoke a stored refresh token at Zoho and remove it from the store."""
-    term = Terminal(json_mode=json)
+    term = terminal(json_out)
     s = _settings(config, zoho_dc=zoho_dc, zoho_accounts_url=zoho_accounts_url, zoho_client_id=client_id)
     ts = _store(s, store)
     rec = ts.find(_ref(s, user, name))
@@ -246,15 +236,15 @@ def revoke(
     out.report_revoke(term, rec, known, ts)
 
 
-@token_app.command("list")
+@command(token_app, "list", help="Show the stored tokens (no secrets). Filters come from these flags only, "
+         "not env.", example="ucmauto token list --zoho-dc eu --json")
 def list_tokens(
-    name: NameOpt = None, user: UserOpt = None, zoho_dc: DcOpt = None, client_id: ClientIdOpt = None,
-    store: StoreOpt = None, config: ConfigOpt = None, json: JsonOpt = False,
+    name: NameOpt = None, user: UserOpt = None, zoho_dc: DcFilterOpt = None, client_id: ClientFilterOpt = None,
+    store: StoreOpt = None, config: ConfigOpt = None, json_out: JsonOpt = False,
 ) -> None:
-    """Show the stored tokens (no secrets). Filters come from these flags only, not env."""
     from ucm_automator.zoho.store import TokenRef
 
-    term = Terminal(json_mode=json)
+    term = terminal(json_out)
     s = _settings(config)
     ts = _store(s, store)
     code = dcs.resolve(zoho_dc).code if zoho_dc else None

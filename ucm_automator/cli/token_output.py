@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from ucm_automator.output import Terminal
+from ucm_automator.output import Terminal, mark_json_printed
 from ucm_automator.redact import REDACTOR
 
 if TYPE_CHECKING:  # annotations only: the store pulls filelock and requests, which --help must not pay for
@@ -101,6 +101,7 @@ def report(term: Terminal, action: str, o: Outcome, store: TokenStore, show_secr
         doc = REDACTOR.redact_obj(summary)
         if show_secret:
             doc["refresh_token"] = o.refresh_token.get_secret_value()
+        mark_json_printed()
         _raw(jsonlib.dumps(doc, indent=2))
         return
     user = f"{o.user.full_name} <{o.user.email}>" if o.user else "unknown (scopes do not allow CurrentUser)"

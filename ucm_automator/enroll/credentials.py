@@ -41,7 +41,7 @@ class Sources:
     client_secret_file: Optional[Path] = None
     password_file: Optional[Path] = None  # one user only
     single: bool = False  # enroll-user: $UCMAUTO_USER_PASSWORD and prompts may serve
-    interactive: bool = False
+    ask: Optional[Callable[[str], str]] = None  # a hidden prompt (cli/prompts.py); None: never prompt
     obtain: Optional[Obtain] = None
     _client_secrets: dict[str, SecretStr] = field(default_factory=dict)
 
@@ -118,7 +118,7 @@ def _guard(problems: Problems, where: str, fn: Callable, keep: tuple = ()):
     except keep as e:  # the caller handles these itself
         return e
     except UcmautoError as e:
-        problems.add(where, str(e))
+        problems.add(where, str(e), e.exit_code)
         return None
 
 
@@ -142,7 +142,7 @@ def _obtain(entry: Entry, ref: TokenRef, src: Sources, problems: Problems, missi
     """No stored token: a single user may get one right here; a batch reports it."""
     if src.obtain is None or not (ref.dc and ref.client_id):
         hint = "" if src.obtain is None else " (give --zoho-dc and --client-id to get one here)"
-        problems.add(entry.where, f"{missing}{hint}")
+        problems.add(entry.where, f"{missing}{hint}", missing.exit_code)
         return None
     dc = _guard(problems, entry.where, lambda: dcs.resolve(ref.dc, src.settings.zoho_accounts_url))
     client_secret = _guard(problems, entry.where, lambda: _client_secret(entry, ref.client_id, src))
@@ -169,7 +169,7 @@ def user_password(entry: Entry, src: Sources) -> SecretStr:
         raise SecretMissing(f"no source for the {what}: give password_env, password_file or password_keyring")
     return resolve_secret(what, file=src.password_file, env="UCMAUTO_USER_PASSWORD",
                           prompt=f"User password of extension {entry.extension} (hidden)",
-                          interactive=src.interactive, hint="--password-file").value
+                          ask=src.ask, hint="--password-file").value
 
 
 def _client_secret(entry: Entry, client_id: str, src: Sources) -> SecretStr:
@@ -185,7 +185,7 @@ def _client_secret(entry: Entry, client_id: str, src: Sources) -> SecretStr:
         src._client_secrets[client_id] = resolve_secret(
             what, file=src.client_secret_file, env="UCMAUTO_ZOHO_CLIENT_SECRET", keyring_service=CLIENT_KEYRING,
             keyring_user=client_id, prompt=f"Zoho client secret of {client_id} (hidden)",
-            interactive=src.interactive, hint="--client-secret-file").value
+            ask=src.ask, hint="--client-secret-file").value
     return src._client_secrets[client_id]
 
 

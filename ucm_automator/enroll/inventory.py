@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ucm_automator.errors import BadInput
+from ucm_automator.errors import BadInput, ExitCode, NotFound
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -74,22 +74,26 @@ class Problems:
     """Every input problem found, reported together before anything touches the UCM."""
 
     items: list[tuple[str, str]] = field(default_factory=list)
+    codes: set[ExitCode] = field(default_factory=set)
 
-    def add(self, where: str, message: str) -> None:
+    def add(self, where: str, message: str, code: ExitCode = ExitCode.BAD_INPUT) -> None:
         self.items.append((where, message))
+        self.codes.add(code)
 
     def raise_if_any(self, what: str) -> None:
         if not self.items:
             return
         lines = [f"  {w}: {m}" if w else f"  {m}" for w, m in self.items]
+        # one kind of problem keeps its own code (all secrets missing: 4), a mix is bad input (3)
+        code = next(iter(self.codes)) if len(self.codes) == 1 else ExitCode.BAD_INPUT
         raise BadInput(f"{len(self.items)} problem(s) in {what}; nothing was changed and no one logged in:\n"
-                       + "\n".join(lines))
+                       + "\n".join(lines), exit_code=code)
 
 
 def load(path: Path, problems: Problems) -> list[Entry]:
     path = Path(path)
     if not path.is_file():
-        raise BadInput(f"inventory file {path} does not exist; create it or fix --file")
+        raise NotFound(f"inventory file {path} does not exist; create it or fix --file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:

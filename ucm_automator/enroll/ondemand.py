@@ -5,18 +5,15 @@ or the authorization flow; exchanged, verified and stored through the token modu
 
 from __future__ import annotations
 
-import getpass
-import sys
-from typing import Optional
+from typing import Callable, Optional
 
 from pydantic import SecretStr
 
 from ucm_automator.config import Settings
 from ucm_automator.enroll.credentials import Obtain
 from ucm_automator.enroll.inventory import Entry
-from ucm_automator.errors import BadInput, SecretMissing
+from ucm_automator.errors import BadInput
 from ucm_automator.output import Terminal
-from ucm_automator.redact import secret
 from ucm_automator.zoho import authflow
 from ucm_automator.zoho.dc import DataCentre
 from ucm_automator.zoho.oauth import ZohoOAuth
@@ -24,8 +21,10 @@ from ucm_automator.zoho.store import TokenRecord, TokenRef, TokenStore
 from ucm_automator.zoho.tokens import Outcome, exchange_and_save
 
 
-def obtainer(settings: Settings, store: TokenStore, term: Terminal, *, flow: str, no_input: bool,
+def obtainer(settings: Settings, store: TokenStore, term: Terminal, *, flow: str,
+             read_code: Callable[[], SecretStr], read_redirect: Callable[[], str],
              redirect_uri: Optional[str], listen_timeout: float = 300.0) -> Obtain:
+    """`read_code` / `read_redirect` ask the person (cli/prompts.py): no prompt is written here."""
     def obtain(entry: Entry, ref: TokenRef, dc: DataCentre, client_secret: SecretStr) -> TokenRecord:
         assert ref.client_id
         t = settings.timeout_s
@@ -33,11 +32,11 @@ def obtainer(settings: Settings, store: TokenStore, term: Terminal, *, flow: str
         name = entry.token_name or entry.extension
         term.info(f"no stored Zoho token for extension {entry.extension} ({ref.describe()}); getting one now")
         if flow == "authorize":
-            outcome = _authorize(oauth, store, settings, term, name, no_input, redirect_uri, listen_timeout)
+            outcome = _authorize(oauth, store, settings, term, name, read_redirect, redirect_uri, listen_timeout)
         else:
             term.info(f"make a grant code in the Zoho API console of data centre {dc.code} → Self Client → "
                       f"Generate Code (scopes: {settings.zoho_scopes}); it is exchanged at once")
-            outcome = exchange_and_save(oauth, _grant_code(no_input), store, name=name)
+            outcome = exchange_and_save(oauth, read_code(), store, name=name)
         rec = outcome.record
         if ref.user and rec.user.lower() != ref.user.lower():
             raise BadInput(f"the new token belongs to Zoho user {rec.user}, not {ref.user} as the inventory says; "
@@ -48,22 +47,8 @@ def obtainer(settings: Settings, store: TokenStore, term: Terminal, *, flow: str
     return obtain
 
 
-def _grant_code(no_input: bool) -> SecretStr:
-    if sys.stdin.isatty():
-        if no_input:
-            raise SecretMissing("no stored Zoho token and --no-input is set: pipe a grant code on stdin, "
-                                "or run `ucmauto token exchange` first")
-        value = getpass.getpass("Zoho grant code (hidden; exchanged at once): ")
-    else:
-        value = sys.stdin.readline()
-    value = value.strip()
-    if not value:
-        raise SecretMissing("no stored Zoho token and no grant code given; type one at the prompt, pipe it "
-                            "on stdin, or run `ucmauto token exchange --name <extension>` first")
-    return secret(value)
-
-
-def _authorize(oauth: ZohoOAuth, store: TokenStore, s: Settings, term: Terminal, name: str, no_input: bool,
+def _authorize(oauth: ZohoOAuth, store: TokenStore, s: Settings, term: Terminal, name: str,
+               read_redirect: Callable[[], str],
                redirect_uri: Optional[str], listen_timeout: float) -> Outcome:
     uri = redirect_uri or s.zoho_redirect_uri
     if not uri:
@@ -80,7 +65,7 @@ def _authorize(oauth: ZohoOAuth, store: TokenStore, s: Settings, term: Terminal,
         used = uri
         term.info("open this URL in a browser, sign in to Zoho and click Accept:")
         term.info(authflow.auth_url(oauth.dc, oauth.client_id, s.zoho_scopes, used, state))
-        params = authflow.read_pasted_redirect(not no_input)
+        params = authflow.params_from_redirect(read_redirect())
     code, where = authflow.code_from_redirect(params, state, oauth.dc, s.zoho_accounts_url)
     exchanger = ZohoOAuth(where, oauth.client_id, oauth.client_secret, timeout=oauth.timeout)
     return exchange_and_save(exchanger, code, store, redirect_uri=used, name=name,

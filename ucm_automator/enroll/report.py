@@ -13,8 +13,6 @@ from ucm_automator.enroll.run import Report
 from ucm_automator.output import Terminal
 from ucm_automator.redact import redact
 
-WIDTH = 24
-
 
 def result_word(o: Outcome) -> str:
     if o.status == "done_earlier":
@@ -27,32 +25,51 @@ def result_word(o: Outcome) -> str:
 
 
 class ProgressView:
-    """One redrawn line on a terminal; one line per finished user otherwise."""
+    """On a terminal, rich's live view (stderr): the batch's bar and one line per user at work with
+    its current step; failures printed above it. Otherwise one line per finished user."""
 
     def __init__(self, term: Terminal, total: int, status_texts: dict[str, str]) -> None:
         self.term, self.total, self.texts = term, total, status_texts
-        self.tty = sys.stderr.isatty() and not term.quiet
         self.finished = self.failed = 0
-        self.last = ""
-        self._lock = threading.Lock()  # pre-check reports from worker threads too
+        self._lock = threading.Lock()  # steps come from the event loop and from pre-check threads
+        self._users: dict[str, Any] = {}
+        self._live: Any = None
+        if sys.stderr.isatty() and not term.quiet:
+            from rich.console import Console  # imported here: `ucmauto --help` must stay light
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._live = Progress(TextColumn("{task.description}", markup=False), BarColumn(bar_width=24),
+                                  TextColumn("{task.fields[count]}", markup=False), TimeElapsedColumn(),
+                                  console=Console(stderr=True), transient=True)
+            self._batch = self._live.add_task("users", total=total, count=f"0/{total}")
+            self._live.start()
 
     def step(self, extension: str, text: str) -> None:
-        self.last = f"{extension}: {text}"
-        if self.tty:
-            self._draw()
+        if self._live is None:
+            return
+        with self._lock:
+            line = redact(f"  {extension}: {text}")
+            task = self._users.get(extension)
+            if task is None:
+                self._users[extension] = self._live.add_task(line, total=None, count="")
+            else:
+                self._live.update(task, description=line)
 
     def done(self, o: Outcome) -> None:
         with self._lock:
             self.finished += 1
             self.failed += o.status == "failed"
-        line = self.line(o)
-        if self.tty:
-            self._clear()
-            if o.status == "failed":
+            line = self.line(o)
+            if self._live is None:
                 self.term.info(line)
-            self._draw()
-        else:
-            self.term.info(line)
+                return
+            task = self._users.pop(o.job.entry.extension, None)
+            if task is not None:
+                self._live.remove_task(task)
+            tail = f", {self.failed} failed" if self.failed else ""
+            self._live.update(self._batch, advance=1, count=f"{self.finished}/{self.total}{tail}")
+            if o.status == "failed":
+                self._live.console.print(redact(line), markup=False, highlight=False)
 
     def line(self, o: Outcome) -> str:
         r = o.result
@@ -62,20 +79,11 @@ class ProgressView:
         took = f" ({r.seconds:g} s)" if r.seconds is not None else ""
         return f"{r.target}: {result_word(o)}{', ' + status if status else ''}{took}"
 
-    def _draw(self) -> None:
-        done = int(WIDTH * self.finished / max(1, self.total))
-        bar = "#" * done + "." * (WIDTH - done)
-        text = f"\r[{bar}] {self.finished}/{self.total} failed {self.failed}  {self.last}"[:150]
-        sys.stderr.write(redact(text) + "\x1b[K")
-        sys.stderr.flush()
-
-    def _clear(self) -> None:
-        sys.stderr.write("\r\x1b[K")
-
     def close(self) -> None:
-        if self.tty:
-            self._clear()
-            sys.stderr.flush()
+        with self._lock:
+            if self._live is not None:
+                self._live.stop()
+                self._live = None
 
 
 def as_json(report: Report) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from ucm_automator.errors import ExitCode
 from ucm_automator.models import TargetResult
 from ucm_automator.output import Terminal
 from ucm_automator.redact import redact
-from ucm_automator.runner import trust_box, ucm_url
+from ucm_automator.runner import box_profile, trust_box, ucm_url
 from ucm_automator.ucm.profile import load_profile
 from ucm_automator.ucm.session import BrowserSession, SessionOptions
 from ucm_automator.ucm.trust import Trust
@@ -68,6 +68,45 @@ def enrol(settings: Settings, entries: list[Entry], sources: Sources, opts: Batc
           progress: Progress, *, what: str, problems: Optional[Problems] = None,
           ask: Optional[Callable[[str], bool]] = None, batch: Optional[str] = None, journal_dir: Optional[Path] = None,
           restart: bool = False) -> Report:
+    run = prepare(settings, entries, sources, opts, term, progress, what=what, problems=problems, ask=ask,
+                  batch=batch, journal_dir=journal_dir, restart=restart)
+    if run.trust is not None:
+        asyncio.run(run.on_box(BrowserSession))
+    return run.finish()
+
+
+@dataclass
+class Run:
+    """An enrolment validated, journalled and pre-checked: `on_box` drives the UCM (skipped when
+    nothing is pending), `finish` closes the journal. A fleet runs `on_box` of many boxes in one
+    event loop with one shared browser (`make_session`)."""
+
+    settings: Settings
+    profile: Any
+    journal: Journal
+    opts: BatchOptions
+    progress: Progress
+    report: Report
+    trust: Optional[Trust]  # None: no user left for the UCM
+    started: float
+
+    async def on_box(self, make_session: Callable[..., BrowserSession]) -> None:
+        assert self.trust is not None
+        await _ucm(self.settings, self.report.ucm, self.profile, self.trust, self.journal, self.opts, self.progress,
+                   self.report.outcomes, make_session)
+
+    def finish(self) -> Report:
+        self.journal.write("run_end", ok=sum(o.status in ("ok", "done_earlier") for o in self.report.outcomes),
+                           failed=len(self.report.failed()))
+        self.report.seconds = round(time.monotonic() - self.started, 2)
+        return self.report
+
+
+def prepare(settings: Settings, entries: list[Entry], sources: Sources, opts: BatchOptions, term: Terminal,
+            progress: Progress, *, what: str, problems: Optional[Problems] = None,
+            ask: Optional[Callable[[str], bool]] = None, batch: Optional[str] = None,
+            journal_dir: Optional[Path] = None, restart: bool = False) -> Run:
+    """Everything before the browser: validate, resolve secrets, journal, prove tokens, trust."""
     started = time.monotonic()
     ucm = ucm_url(settings)
     profile = load_profile(settings.profile)  # a bad profile is an input problem: before anything
@@ -91,13 +130,11 @@ def enrol(settings: Settings, entries: list[Entry], sources: Sources, opts: Batc
                   dry_run=opts.dry_run)
     todo = [o for o in outcomes if o.status == "pending"]
     _precheck(todo, journal, progress)
+    trust = None
     if any(o.status == "pending" for o in outcomes):
         trust = trust_box(settings, ucm, term, ask)
-        asyncio.run(_ucm(settings, ucm, profile, trust, journal, opts, progress, outcomes))
-    journal.write("run_end", ok=sum(o.status in ("ok", "done_earlier") for o in outcomes),
-                  failed=len(report.failed()))
-    report.seconds = round(time.monotonic() - started, 2)
-    return report
+        profile, _ = box_profile(settings, ucm, trust, term, profile)
+    return Run(settings, profile, journal, opts, progress, report, trust, started)
 
 
 def _precheck(todo: list[Outcome], journal: Journal, progress: Progress) -> None:
@@ -118,8 +155,8 @@ def _precheck(todo: list[Outcome], journal: Journal, progress: Progress) -> None
 
 
 async def _ucm(settings: Settings, ucm: str, profile, trust: Trust, journal: Journal, opts: BatchOptions,
-               progress: Progress, outcomes: list[Outcome]) -> None:
+               progress: Progress, outcomes: list[Outcome], make_session: Callable[..., BrowserSession]) -> None:
     options = SessionOptions(base_url=ucm, trust=trust, timeout_s=settings.timeout_s,
                              artifacts_dir=settings.artifacts_dir)
-    async with BrowserSession(options, profile) as session:
+    async with make_session(options, profile) as session:
         await Batch(session, journal, opts, progress).run(outcomes)

@@ -53,10 +53,6 @@ class LoginBanned(UcmError):
     exit_code = ExitCode.LOGIN_BANNED
 
 
-class LoginForbidden(UcmError):
-    exit_code = ExitCode.LOGIN_FORBIDDEN
-
-
 class LoginReplyLost(UcmError):
     """The login's reply was lost (HTTP error): the box may have counted a failed attempt."""
 
@@ -81,6 +77,12 @@ class Captcha(UcmError):
 
 class SessionExpired(UcmError):
     exit_code = ExitCode.SESSION_EXPIRED
+
+
+class GuiLanguage(UcmError):
+    """The GUI is in another language than the profile's texts, and setting it did not take."""
+
+    exit_code = ExitCode.GUI_LANGUAGE
 
 
 # the GUI and its replies

@@ -171,6 +171,9 @@ class Gui:
         action = self.profile.action("logout")
         why = ""
         try:
+            # the GUI forgets its session cookie whatever the logout's reply: keep it, so that a
+            # reply lost to an HTTP error (the box may not have seen the logout) can be sent again
+            cookies = await self.ctx.cookies()
             reply = await reply_to(self.page, self.profile, action, lambda: self.shell.logout(user), wait_ms)
             if reply.ok:
                 await self.page.wait_for_url(lambda u: urlsplit(u).path == self.profile.routes.login,
@@ -178,9 +181,13 @@ class Gui:
                 self.logged_out_cleanly = True
                 return True
             why = f"the box answered status {reply.status} (HTTP {reply.http_status})"
+            if reply.status is None:
+                await self.ctx.add_cookies(cookies)
+                if await self._logout_again(user):
+                    return True
         except E.LogoutNotShown as exc:
             why = str(exc)
-            if await self._logout_request(user):  # e.g. the setup wizard has no header
+            if await self._logout_request(user) == 0:  # e.g. the setup wizard has no header
                 return True
         except (E.UcmError, PlaywrightError) as exc:
             why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -197,18 +204,35 @@ class Gui:
         except PlaywrightError:
             pass  # refused, or never answered: no session for us to end
 
-    async def _logout_request(self, user: str) -> bool:
-        """The GUI's own logout request, for a page that shows no Logout (the setup wizard)."""
+    async def _logout_again(self, user: str) -> bool:
+        """The logout's reply was an HTTP error: send the GUI's logout request again (a logout is
+        safe to repeat), the retry policy's number of times."""
+        async def attempt() -> bool:
+            status = await self._logout_request(user)
+            if status is None:
+                raise E.UcmHttpError(f"the box answered the logout of {user} with an HTTP error")
+            meaning = self.profile.cgi.meaning(status)  # no such session: the first one got through
+            return status == 0 or (meaning is not None and meaning.kind == "expired")
+
+        try:
+            return await self.retry.run(attempt, doing=f"logging {user} out", tries=self.retry.retries)
+        except E.UcmError:
+            return False
+
+    async def _logout_request(self, user: str) -> Optional[int]:
+        """The GUI's own logout request, for a page that shows no Logout (the setup wizard), or to
+        repeat one whose reply was lost; its status, None for an HTTP error."""
         try:
             status = await self.page.evaluate(
                 """async ([path, action, user]) => {
                     const q = new URLSearchParams({action, user});
                     const r = await fetch(`${path}?${q}`, {credentials: 'same-origin', cache: 'no-store'});
+                    if (!r.ok) return null;
                     try { return (await r.json()).status; } catch (e) { return null; }
                 }""", [self.profile.cgi.path, self.profile.action("logout"), user])
-            return status == 0
+            return None if status is None else int(status)
         except PlaywrightError:
-            return False
+            return None
 
     def _unclosed(self, why: str, user: Optional[str] = None) -> None:
         who = user or self.user or "?"

@@ -107,7 +107,9 @@ class Portal:
         blanked, so nothing of this user's form is left for the next one."""
         clean = await self.gui.logout()
         try:
-            await self.page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
+            await self.page.evaluate("""(key) => { try { const lang = localStorage.getItem(key);  // keep the language
+                localStorage.clear(); sessionStorage.clear(); if (lang !== null) localStorage.setItem(key, lang);
+            } catch (e) {} }""", self.profile.locale.storage_key)
             await self.ctx.clear_cookies()
         except PlaywrightError:
             clean = False

@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ucm_automator.errors import BadInput
+from ucm_automator.errors import BadInput, NotFound
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,6 +96,24 @@ class UserCrmTexts(_Strict):
     calm_motion: bool = True
 
 
+class GuiFacts(_Strict):
+    # The antd major the firmware's GUI is built on, when known. A hint only: the page objects
+    # work from what the GUI shows on every major; "detect" (default) assumes nothing.
+    antd: Union[Literal["detect"], int] = Field(default="detect", union_mode="left_to_right")
+
+    @field_validator("antd")
+    @classmethod
+    def _major(cls, v: Union[str, int]) -> Union[str, int]:
+        if v != "detect" and not 2 <= int(v) <= 5:
+            raise ValueError('must be 2, 3, 4, 5 or "detect"')
+        return v
+
+    def select_opens_on_click(self) -> bool:
+        """antd 2/3 draw a Select as the combobox itself: a click opens it; 4/5 are opened by keyboard
+        first (their drawn text covers the input). Both ways are tried either way."""
+        return self.antd != "detect" and int(self.antd) <= 3
+
+
 class Secrets(_Strict):
     field_labels: list[str] = Field(default_factory=list)
 
@@ -108,6 +126,9 @@ class StatusMeaning(_Strict):
 
 class CgiFacts(_Strict):
     path: str = "/cgi"
+    # getInfo (no session needed) -> response keys: what `status` shows as the box's facts
+    info_keys: dict[str, str] = Field(default_factory=lambda: {
+        "model": "model_name", "firmware": "prog_version", "country": "country"})
     expired: list[int] = Field(default_factory=lambda: [-5, -6, -7, -8])
     actions: dict[str, str]
     admin_crm_keys: dict[str, Any]
@@ -118,10 +139,23 @@ class CgiFacts(_Strict):
         return self.status.get(str(status))
 
 
+class LocaleFacts(_Strict):
+    """How the GUI picks its language: a localStorage key read on load, else the box's country
+    mapped by a JSON file the GUI fetches (spec §2)."""
+
+    storage_key: str = "locale"
+    country_map: str = "/locale/country2lang.json"
+
+
 class FirmwareProfile(_Strict):
     name: str
     description: str = ""
     source: str = "bundled"
+    # the GUI language the texts below are written in; the tool sets it before the GUI loads
+    language: str = "en-US"
+    # firmware versions (fnmatch patterns of getInfo's prog_version) this profile was written for
+    firmware: list[str] = Field(default_factory=list)
+    locale: LocaleFacts = LocaleFacts()
     routes: Routes
     menus: Menus
     titles: Titles
@@ -132,6 +166,7 @@ class FirmwareProfile(_Strict):
     admin_crm: AdminCrmTexts
     user_crm: UserCrmTexts = UserCrmTexts()
     secrets: Secrets = Secrets()
+    gui: GuiFacts = GuiFacts()
     cgi: CgiFacts
 
     def action(self, name: str) -> str:
@@ -141,6 +176,26 @@ class FirmwareProfile(_Strict):
 def _bundled(name: str) -> Optional[str]:
     ref = resources.files("ucm_automator.profiles").joinpath(f"{name}.toml")
     return ref.read_text(encoding="utf-8") if ref.is_file() else None
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("ucm_automator.profiles").iterdir() if p.name.endswith(".toml"))
+
+
+def bundled_profile_names() -> list[str]:
+    return bundled_names()
+
+
+def bundled_name(spec: str) -> Optional[str]:
+    """A bundled profile's name from its name or its language ("es-ES", "es": the Spanish one)."""
+    names = bundled_names()
+    if spec in names:
+        return spec
+    for name in sorted(names, key=lambda n: n == "default"):  # the default last: "en" is not it alone
+        lang = str(_parse(_bundled(name) or "", name).get("language", "en-US"))
+        if spec.lower() in (lang.lower(), lang.split("-")[0].lower()):
+            return name
+    return None
 
 
 def _parse(text: str, where: str) -> dict[str, Any]:
@@ -165,13 +220,15 @@ def load_profile(spec: Optional[str] = None) -> FirmwareProfile:
     data = _parse(_bundled("default") or "", "default")
     source = "bundled default"
     if spec and spec != "default":
-        text = _bundled(spec) if "/" not in spec and not spec.endswith(".toml") else None
+        name = bundled_name(spec) if "/" not in spec and not spec.endswith(".toml") else None
+        text = _bundled(name) if name else None
         if text is not None:
-            source = f"bundled {spec}"
+            source = f"bundled {name}"
         else:
             path = Path(spec).expanduser()
             if not path.is_file():
-                raise BadInput(f"firmware profile '{spec}' is neither a bundled name nor a file; fix --profile")
+                raise NotFound(f"firmware profile '{spec}' is neither a bundled name ({', '.join(bundled_names())}) "
+                               "nor a file; fix --profile")
             text = path.read_text(encoding="utf-8")
             source = str(path)
         data = merge(data, _parse(text, source))

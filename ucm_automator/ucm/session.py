@@ -8,6 +8,7 @@ both 0600. Playwright traces are written only on request: they hold typed secret
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from playwright.async_api import Browser, BrowserContext, Error as PlaywrightError, Page, Playwright
+from playwright.async_api import Browser, BrowserContext, Error as PlaywrightError, Locator, Page, Playwright
 from playwright.async_api import async_playwright
 
 from ucm_automator.browser import launch_options
@@ -59,6 +60,30 @@ CALM_MOTION = """(() => {
 })();"""
 
 
+# The GUI reads its language from localStorage when it loads, else takes the box's country
+# (spec §2): set the profile's before any of its scripts run, on every load of every page.
+SET_LANGUAGE = """(([key, lang]) => {
+  try { if (localStorage.getItem(key) !== lang) localStorage.setItem(key, lang); } catch (e) {}
+})(%s);"""
+
+# The page objects' field keys whose inputs hold secrets (their labels come from the profile).
+SECRET_FIELDS = ("client_secret", "refresh_token", "crm_password", "security_token")
+
+
+def mask_labels(profile: FirmwareProfile) -> list[str]:
+    """The labels of every secret field: the ones the page objects find the fields by, plus the
+    profile's extra secret labels; the screenshot masks and the leak tests use this one list."""
+    labels = [profile.user_crm.labels[k] for k in SECRET_FIELDS if k in profile.user_crm.labels]
+    return list(dict.fromkeys(labels + list(profile.secrets.field_labels)))
+
+
+def mask_targets(page: Page, profile: FirmwareProfile) -> list[Locator]:
+    """Password inputs (also one whose eye toggle made it text), then every secret field's input."""
+    masks = [page.locator("input[type=password]"),
+             page.get_by_placeholder(profile.login.password_placeholder, exact=True)]
+    return masks + [form_row(page, label).locator("input, textarea") for label in mask_labels(profile)]
+
+
 def _private_write(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -80,6 +105,36 @@ def _with(stem: Path, suffix: str) -> Path:
     return stem.parent / (stem.name + suffix)  # (with_suffix would eat a dotted target name)
 
 
+async def launch_browser(pins: list[str]) -> tuple[Playwright, Browser]:
+    """Playwright's driver and one headless Chromium; `pins`: the only server keys it accepts (base64
+    SHA-256 of each SPKI, for any name), none: the usual certificate checks (or a context's
+    ignore_https_errors)."""
+    with without_secret_env():  # finding the browser runs it (`--version`)
+        opts = launch_options()
+    if pins:
+        opts["args"] = [*opts["args"], "--ignore-certificate-errors-spki-list=" + ",".join(pins)]
+    # Ctrl-C and SIGTERM are ours to handle: the runs log their sessions out before the browser
+    # goes (Playwright would close it at once, mid-logout)
+    opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+    _no_driver_debug_log()  # the driver copies this process's environment when it starts
+    with without_secret_env():  # ... and the browser the driver's
+        pw = await async_playwright().start()
+    try:
+        return pw, await pw.chromium.launch(**opts)
+    except BaseException:
+        await pw.stop()
+        raise
+
+
+async def close_browser(pw: Optional[Playwright], browser: Optional[Browser]) -> None:
+    try:
+        if browser:
+            await browser.close()
+    finally:
+        if pw:
+            await pw.stop()
+
+
 class BrowserSession:
     def __init__(self, options: SessionOptions, profile: FirmwareProfile) -> None:
         self.options = options
@@ -95,43 +150,27 @@ class BrowserSession:
         return self.options.timeout_s * 1000
 
     async def __aenter__(self) -> "BrowserSession":
-        with without_secret_env():  # finding the browser runs it (`--version`)
-            opts = launch_options()
         pin = self.options.trust.spki_pin
-        if pin:
-            # Chromium then accepts exactly this public key for any name, and nothing else
-            opts["args"] = [*opts["args"], f"--ignore-certificate-errors-spki-list={pin}"]
-        # Ctrl-C and SIGTERM are ours to handle: the runs log their sessions out before the browser
-        # goes (Playwright would close it at once, mid-logout)
-        opts.update(handle_sigint=False, handle_sigterm=False, handle_sighup=False)
-        _no_driver_debug_log()  # the driver copies this process's environment when it starts
-        with without_secret_env():  # ... and the browser the driver's
-            self._pw = await async_playwright().start()
-        try:
-            self._browser = await self._pw.chromium.launch(**opts)
-        except BaseException:
-            await self._pw.stop()
-            raise
+        self._pw, self._browser = await launch_browser([pin] if pin else [])
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        try:
-            if self._browser:
-                await self._browser.close()
-        finally:
-            if self._pw:
-                await self._pw.stop()
+        await close_browser(self._pw, self._browser)
 
-    async def new_context(self, calm_motion: bool = False) -> BrowserContext:
+    async def new_context(self, calm_motion: bool = False, set_language: bool = True) -> BrowserContext:
+        """`set_language`: the GUI in the profile's language; False: in the box's own (the probe)."""
         assert self._browser, "use BrowserSession as an async context manager"
         ctx = await self._browser.new_context(
             base_url=self.options.base_url,
             ignore_https_errors=self.options.trust.insecure,
-            locale="en-US",  # the GUI's language follows the browser's; profiles are English
+            locale=self.profile.language,  # the GUI ignores it (localStorage decides); the browser's own texts
             viewport={"width": 1366, "height": 900},
         )
         ctx.set_default_timeout(self.timeout_ms)
         ctx.set_default_navigation_timeout(self.timeout_ms)
+        if set_language:
+            await ctx.add_init_script(script=SET_LANGUAGE % json.dumps([self.profile.locale.storage_key,
+                                                                         self.profile.language]))
         if calm_motion:
             await ctx.add_init_script(script=CALM_MOTION)
         if self.options.trace:
@@ -172,11 +211,7 @@ class BrowserSession:
             written.append(note)
             if page.is_closed():
                 return written
-            # password inputs (also one whose eye toggle made it text), then the profile's secret rows
-            masks = [page.locator("input[type=password]"),
-                     page.get_by_placeholder(self.profile.login.password_placeholder, exact=True)]
-            masks += [form_row(page, label).locator("input, textarea") for label in self.profile.secrets.field_labels]
-            shot = await page.screenshot(mask=masks, full_page=True, timeout=self.timeout_ms)
+            shot = await page.screenshot(mask=mask_targets(page, self.profile), full_page=True, timeout=self.timeout_ms)
             _private_write(_with(stem, ".png"), shot)
             written.append(_with(stem, ".png"))
         except (PlaywrightError, OSError):

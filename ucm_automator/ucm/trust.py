@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from ucm_automator.errors import BadInput
 from ucm_automator.files import private_dir, write_atomic
@@ -101,6 +101,9 @@ def normalize_fingerprint(value: str) -> str:
     return "sha256:" + ":".join(hexes[i : i + 2] for i in range(0, 64, 2))
 
 
+LOCK_TIMEOUT_S = 10.0  # writing one line takes milliseconds: longer means it cannot be had
+
+
 class KnownHosts:
     """Lines of `host:port sha256:AA:BB:...`; later lines win; '#' starts a comment."""
 
@@ -117,12 +120,20 @@ class KnownHosts:
         return found
 
     def remember(self, key: str, fingerprint: str) -> None:
-        private_dir(self.path.parent)
-        with FileLock(str(self.path) + ".lock"):
-            old = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
-            keep = [ln for ln in old if ln.split("#", 1)[0].split()[:1] != [key]]
-            # atomic: a crash mid-write must not lose every other box's remembered certificate
-            write_atomic(self.path, "\n".join(keep + [f"{key} {fingerprint}"]) + "\n")
+        try:
+            private_dir(self.path.parent)
+            with FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S):
+                old = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
+                keep = [ln for ln in old if ln.split("#", 1)[0].split()[:1] != [key]]
+                # atomic: a crash mid-write must not lose every other box's remembered certificate
+                write_atomic(self.path, "\n".join(keep + [f"{key} {fingerprint}"]) + "\n")
+        except Timeout:
+            raise BadInput(f"could not lock {self.path}.lock within {LOCK_TIMEOUT_S:g} s: another ucmauto holds it, "
+                           "or its folder is not writable; fix the folder's permissions or pass another "
+                           "--known-hosts") from None
+        except OSError as e:  # e.g. a parent that is a file, a read-only file system
+            raise BadInput(f"cannot write {e.filename or self.path} ({e.strerror}); fix the folder's permissions "
+                           "or pass another --known-hosts") from None
 
 
 Ask = Callable[[str], bool]  # shows a question, returns the user's yes/no

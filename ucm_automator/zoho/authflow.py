@@ -9,9 +9,7 @@ the client secret elsewhere).
 
 from __future__ import annotations
 
-import getpass
 import secrets as pysecrets
-import sys
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -20,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from ucm_automator.errors import BadInput, SecretMissing
+from ucm_automator.errors import BadInput
 from ucm_automator.redact import secret
 from ucm_automator.zoho import errors as E
 from ucm_automator.zoho.dc import DataCentre, by_code, trusted_accounts_server
@@ -134,17 +132,8 @@ class LoopbackListener:
         return self._got
 
 
-def read_pasted_redirect(interactive: bool) -> dict[str, str]:
-    """The redirect URL the user copies from the browser's address bar (hidden: it holds a code)."""
-    if sys.stdin.isatty():
-        if not interactive:
-            raise SecretMissing("--no-input is set: pipe the redirect URL on stdin instead")
-        text = getpass.getpass("Paste the whole URL the browser was sent to (hidden): ")
-    else:
-        text = sys.stdin.readline()
-    text = text.strip()
-    if not text:
-        raise SecretMissing("no redirect URL given; paste the URL the browser was sent to")
+def params_from_redirect(text: str) -> dict[str, str]:
+    """The query of the redirect URL the user copied from the browser's address bar."""
     query = urlsplit(text).query if "://" in text else text.lstrip("?")
     params = dict(parse_qsl(query))
     if "code" in params:

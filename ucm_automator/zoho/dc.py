@@ -80,14 +80,28 @@ def resolve(value: Optional[str], accounts_url: Optional[str] = None) -> DataCen
             "a Zoho domain such as zoho.eu, or an accounts URL such as https://accounts.zoho.eu"
         )
     if accounts_url:
-        parts = urlsplit(accounts_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BadInput(
-                f"--zoho-accounts-url '{accounts_url}' is not an http(s) URL; "
-                "give one such as https://accounts.zoho.eu"
-            )
-        dc = replace(dc, accounts_url=accounts_url.rstrip("/"), overridden=True)
+        dc = replace(dc, accounts_url=check_accounts_url(accounts_url), overridden=True)
     return dc
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def check_accounts_url(url: str) -> str:
+    """An accounts-server override: https, or plain http only to this machine (tests, a local
+    proxy), since the client secret and the tokens travel in the body."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError as e:
+        raise BadInput(f"--zoho-accounts-url '{url}' is not a valid URL ({e}); give one such as "
+                       "https://accounts.zoho.eu") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--zoho-accounts-url '{url}' is not an http(s) URL; give one such as https://accounts.zoho.eu")
+    if parts.scheme == "http" and parts.hostname.lower() not in LOOPBACK and not parts.hostname.startswith("127."):
+        raise BadInput(f"--zoho-accounts-url '{url}' is plain http to another machine: the client secret would "
+                       "cross the network in clear; use https (http only for 127.0.0.1, localhost, ::1)")
+    return url.strip().rstrip("/")
 
 
 def _origin(url: str) -> tuple[str, str, int]:

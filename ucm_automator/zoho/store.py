@@ -188,15 +188,21 @@ class TokenStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        private_dir(self.path.parent)
         try:
-            with self._lock:
-                yield
+            private_dir(self.path.parent)
+            self._lock.acquire()
         except Timeout:
             raise BadInput(
-                f"the token store {self.path} stayed locked for {LOCK_TIMEOUT_S:g} s by another "
-                f"process; if no ucmauto runs, delete {self._lock.lock_file}"
+                f"could not lock the token store {self.path} within {LOCK_TIMEOUT_S:g} s: another ucmauto holds "
+                f"it, or {self.path.parent} is not writable; if no ucmauto runs, fix the folder or delete "
+                f"{self._lock.lock_file}"
             ) from None
+        except OSError as e:
+            raise BadInput(f"cannot write the token store {self.path} ({e.strerror}); fix it or use --store") from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _write(self, recs: list[TokenRecord]) -> None:
         """Atomic: a crash leaves either the old file or the new one, never half of one."""
@@ -251,16 +257,3 @@ def _cached(rec: TokenRecord, margin_s: float, rejected: Optional[SecretStr]) ->
     if rejected is not None and rec.access_token == rejected.get_secret_value():
         return None
     return AccessToken(secret(rec.access_token), rec.api_domain, rec.access_expires_at or 0, False)
-
-
-# The library entry points other commands (enroll-user) call.
-def get_refresh_token(ref: TokenRef, store: Optional[TokenStore] = None) -> tuple[TokenRecord, SecretStr]:
-    store = store or TokenStore()
-    rec = store.find(ref)
-    return rec, store.refresh_token_of(rec)
-
-
-def ensure_access_token(
-    ref: TokenRef, oauth: ZohoOAuth, store: Optional[TokenStore] = None, **kw: Any
-) -> AccessToken:
-    return (store or TokenStore()).ensure_access_token(ref, oauth, **kw)

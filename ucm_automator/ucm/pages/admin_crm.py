@@ -16,7 +16,9 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from ucm_automator.ucm import errors as E
 from ucm_automator.ucm.cgi import CgiReply, expect_reply, first_of, parse_reply, reply_to
 from ucm_automator.ucm.pages.shell import Shell
-from ucm_automator.ucm.pages.widgets import Transfer, choose, find_row, select_shown, wait_until
+from ucm_automator.ucm.pages.widgets import (
+    Transfer, choose, field_errors, find_row, refused_fields, select_shown, wait_until,
+)
 from ucm_automator.ucm.profile import FirmwareProfile
 
 WHERE = "the CRM page"
@@ -88,7 +90,8 @@ class AdminCrmPage:
         return await find_row(self.page, label, WHERE, self.timeout_ms)
 
     async def _choose(self, label: str, text: str) -> None:
-        await choose(self.page, await self._row(label), text, label, self.timeout_ms)
+        await choose(self.page, await self._row(label), text, label, self.timeout_ms,
+                     click_first=self.profile.gui.select_opens_on_click())
 
     async def _transfer(self) -> Transfer:
         lab = self.labels
@@ -119,8 +122,8 @@ class AdminCrmPage:
 
     @property
     def invalid(self) -> Locator:
-        """Fields the form marks invalid (antd sets aria-invalid); a form with any won't send."""
-        return self.page.locator("form [aria-invalid='true']").filter(visible=True)
+        """Fields the form marks invalid; a form with any won't send."""
+        return refused_fields(self.page)
 
     async def check_valid(self) -> None:
         """Before Save: a filled, valid form clears its field errors; errors that stay mean the
@@ -137,4 +140,5 @@ class AdminCrmPage:
                     texts.append((await self.page.locator(f"[id='{ref}']").inner_text(timeout=1000)).strip())
                 except PlaywrightTimeout:
                     pass
-        return "; ".join(t for t in texts if t) or "a field is invalid"
+        texts = [t for t in texts if t] or await field_errors(self.page)  # antd 2/3: no aria links
+        return "; ".join(texts) or "a field is invalid"

@@ -6,16 +6,70 @@ it (and decides, once, whether a try may be repeated).
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ucm_automator.ucm import errors as E
 from ucm_automator.ucm.cgi import CgiReply, error_for
 from ucm_automator.ucm.pages.widgets import visible_texts
-from ucm_automator.ucm.profile import FirmwareProfile
+from ucm_automator.ucm.profile import FirmwareProfile, bundled_name
+
+
+def same_language(a: str, b: str) -> bool:
+    return a.split("-")[0].lower() == b.split("-")[0].lower()
+
+
+def _script_language(texts: list[str]) -> Optional[str]:
+    """A guess from the script alone, for a GUI that says nothing: Han means Chinese."""
+    joined = "".join(texts)
+    if re.search(r"[\u4e00-\u9fff]", joined):
+        return "zh-CN"
+    if re.search(r"[\u0400-\u04ff]", joined):
+        return "ru"
+    return None
+
+
+async def shown_language(page: Page, profile: FirmwareProfile, seen: list[str]) -> Optional[tuple[str, str]]:
+    """(language, how it is known) of what the GUI shows: its <html lang>, else the script of the
+    texts seen, else another language the GUI stored, else the box's country's; None when nothing says."""
+    try:
+        clues = await page.evaluate("""(key) => ({html: document.documentElement.lang || '',
+            stored: (() => { try { return localStorage.getItem(key) || ''; } catch (e) { return ''; } })()})""",
+                                    profile.locale.storage_key)
+    except PlaywrightError:
+        clues = {"html": "", "stored": ""}
+    if clues.get("html"):
+        return clues["html"], "its <html lang>"
+    script = _script_language(seen)
+    if script:
+        return script, "the script of its texts"
+    if clues.get("stored") and not same_language(clues["stored"], profile.language):
+        return clues["stored"], f"localStorage.{profile.locale.storage_key}"
+    country = await _country_language(page, profile)  # what the GUI falls back to when it ignores ours
+    if country and not same_language(country[0], profile.language):
+        return country[0], f"the language of the box's country {country[1]}"
+    return None
+
+
+async def _country_language(page: Page, profile: FirmwareProfile) -> Optional[tuple[str, str]]:
+    """The language the box's country maps to, asked the way the GUI does (getInfo, the map)."""
+    try:
+        got = await page.evaluate("""async ([path, action, key, map]) => {
+            const q = new URLSearchParams({action});
+            const info = await (await fetch(`${path}?${q}`, {credentials: 'same-origin'})).json();
+            const country = String((info.response || {})[key] || '').toUpperCase();
+            const langs = await (await fetch(map, {credentials: 'same-origin'})).json();
+            return country ? [((langs[country] || {}).languages || ''), country] : null;
+        }""", [profile.cgi.path, profile.action("get_info"), profile.cgi.info_keys.get("country", "country"),
+               profile.locale.country_map])
+    except PlaywrightError:
+        return None
+    return (got[0], got[1]) if got and got[0] else None
 
 
 def _duration(seconds: Any) -> str:
@@ -51,11 +105,37 @@ class LoginPage:
             await self.username.wait_for(state="visible", timeout=self.timeout_ms)
             await self.password.wait_for(state="visible", timeout=self.timeout_ms)
         except PlaywrightTimeout:
-            seen = await visible_texts(self.page.locator("input[placeholder]").or_(self.page.locator("label")))
+            seen = await self._seen()
+            await self._check_language([t for t in seen if t])
             raise E.PageNotFound(
                 f"no login form at {self.page.url}: looked for the placeholder "
                 f"'{self.profile.login.username_placeholder}'; seen: {', '.join(seen) or '(nothing)'}"
             ) from None
+
+    async def _seen(self) -> list[str]:
+        """The visible inputs' placeholders and the labels: what a login form would be found by."""
+        try:
+            holders = await self.page.locator("input[placeholder]").filter(visible=True).evaluate_all(
+                "els => els.map(e => e.getAttribute('placeholder'))")
+        except PlaywrightError:
+            holders = []
+        return [h for h in holders if h] + await visible_texts(self.page.locator("label"))
+
+    async def _check_language(self, seen: list[str]) -> None:
+        """The GUI shows another language than the profile's (it did not take the one set before
+        it loaded): one line naming that language and the way out."""
+        found = await shown_language(self.page, self.profile, seen)
+        if found is None or same_language(found[0], self.profile.language):
+            return
+        lang, how = found
+        bundled = bundled_name(lang)
+        way = (f"run with --profile {bundled} (bundled)" if bundled else
+               f"run with a profile written in {lang} (--profile FILE; docs/firmware-profiles.md says how, "
+               f"`ucmauto probe` drafts one)")
+        raise E.GuiLanguage(
+            f"the GUI at {self.page.url} shows {lang} ({how}), not {self.profile.language} as profile "
+            f"'{self.profile.name}' is written in, and setting localStorage.{self.profile.locale.storage_key} "
+            f"did not change it (seen: {', '.join(seen[:3]) or '(nothing)'}); {way}")
 
     async def captcha_shown(self) -> bool:
         hints = self.profile.captcha

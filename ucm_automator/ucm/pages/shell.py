@@ -13,7 +13,7 @@ from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ucm_automator.ucm import errors as E
-from ucm_automator.ucm.pages.widgets import visible_texts, wait_until
+from ucm_automator.ucm.pages.widgets import label_pattern, visible_texts, wait_until
 from ucm_automator.ucm.profile import FirmwareProfile
 
 
@@ -59,11 +59,16 @@ class Shell:
                 return True
         return False
 
+    def _titles(self) -> Locator:
+        # antd 2 gives a submenu's title no role=menuitem, only aria-haspopup inside the menu
+        return self.page.get_by_role("menu").locator("[aria-haspopup='true']")
+
     def _menuitem(self, text: str) -> Locator:
-        return self.page.get_by_role("menuitem", name=text, exact=True).filter(visible=True).first
+        title = self._titles().filter(has_text=label_pattern(text))
+        return self.page.get_by_role("menuitem", name=text, exact=True).or_(title).filter(visible=True).first
 
     async def menu_texts(self) -> list[str]:
-        return await visible_texts(self.page.get_by_role("menuitem"))
+        return await visible_texts(self.page.get_by_role("menuitem").or_(self._titles()))
 
     async def menu_exists(self, top: str) -> bool:
         try:
@@ -86,7 +91,10 @@ class Shell:
             leaf = depth == len(path) - 1
             if depth:
                 await _held_still(item)
-            if leaf or await item.get_attribute("aria-expanded") != "true":
+            expanded = await item.get_attribute("aria-expanded")
+            if expanded is None and not leaf:  # no aria state: the submenu is open if its items show
+                expanded = "true" if await self._menuitem(path[depth + 1]).is_visible() else "false"
+            if leaf or expanded != "true":
                 await item.click()  # (clicking an open submenu would fold it again)
 
     async def apply_pending(self) -> bool:

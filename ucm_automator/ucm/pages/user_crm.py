@@ -18,7 +18,9 @@ from pydantic import SecretStr
 from ucm_automator.ucm import errors as E
 from ucm_automator.ucm.cgi import CgiReply, action_of, expect_reply, first_of, parse_reply
 from ucm_automator.ucm.pages.shell import Shell
-from ucm_automator.ucm.pages.widgets import find_row, label_pattern, visible_texts, wait_until
+from ucm_automator.ucm.pages.widgets import (
+    field_errors, find_row, label_pattern, refused_fields, visible_texts, wait_until,
+)
 from ucm_automator.ucm.profile import FirmwareProfile
 
 WHERE = "the CRM User Settings page"
@@ -149,18 +151,21 @@ class UserCrmPage:
         admin = expect_reply(self.page, self.profile, self.get_admin, self.timeout_ms)
         user = expect_reply(self.page, self.profile, self.get_user, self.timeout_ms)
         both = asyncio.ensure_future(asyncio.gather(admin, user))
+        # a GUI that reads one after the other never sends the second read when the first
+        # fails: an HTTP error on either ends the wait (the caller loads the page again). Listen
+        # before the trigger: the error can arrive while goto() or the menu click still runs.
+        reads = (self.get_admin, self.get_user)
+        broken = asyncio.ensure_future(self.page.wait_for_event(
+            "response", lambda r: not r.ok and action_of(r.request, self.profile.cgi.path) in reads,
+            timeout=self.timeout_ms))
         try:
             await trigger()
         except BaseException:
             both.cancel()
-            await asyncio.gather(both, return_exceptions=True)
+            broken.cancel()
+            await asyncio.gather(both, broken, return_exceptions=True)
             raise
-        # a GUI that reads one after the other never sends the second read when the first
-        # fails: an HTTP error on either ends the wait (the caller loads the page again)
-        reads = (self.get_admin, self.get_user)
-        tasks = {"loaded": both, "broken": asyncio.ensure_future(self.page.wait_for_event(
-            "response", lambda r: not r.ok and action_of(r.request, self.profile.cgi.path) in reads,
-            timeout=self.timeout_ms))}
+        tasks = {"loaded": both, "broken": broken}
         if route is not None:
             tasks["moved"] = asyncio.ensure_future(
                 self.page.wait_for_url(lambda u: urlsplit(u).path != route, timeout=self.timeout_ms)
@@ -238,9 +243,8 @@ class UserCrmPage:
 
     @property
     def invalid(self) -> Locator:
-        """Fields the form marks invalid (antd sets aria-invalid) instead of sending."""
-        return self.page.locator("form [aria-invalid='true']").filter(visible=True)
+        """Fields the form marks invalid instead of sending."""
+        return refused_fields(self.page)
 
     async def form_errors(self) -> str:
-        texts = await visible_texts(self.page.locator("form [role=alert]"))
-        return "; ".join(texts) or "a field is invalid"
+        return "; ".join(await field_errors(self.page)) or "a field is invalid"

@@ -7,14 +7,14 @@ with checkboxes and arrow buttons; we build the wanted order deliberately and re
 
 No generated CSS class names are used. Where the DOM gives no role or label we rely on HTML
 semantics that antd documents and keeps across versions (list items are `<li>`, an option's
-full text is in its `title`, the Transfer's operation buttons are [to right, to left]).
+full text is in its `title`); a Transfer's arrow is the one button that ticking items enables.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from typing import Awaitable, Callable, Optional, TypeVar, Union
+from typing import Awaitable, Callable, TypeVar, Union
 
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -73,6 +73,24 @@ async def find_row(page: Page, label: str, where: str, timeout_ms: float) -> Loc
     return row
 
 
+# ---- form errors -------------------------------------------------------------------------
+
+# A field the form refuses: antd 4/5 mark its control aria-invalid and the message role=alert;
+# antd 2/3 do neither and only show the message under the field. Every antd major names that
+# message element "explain" inside a row marked "has-error", so that is the fallback.
+_UNDER_FIELD = "form [class*='has-error'] [class*='explain']"
+
+
+def refused_fields(page: Page) -> Locator:
+    """The visible marks of fields the form refuses (aria-invalid, or the error text under one)."""
+    return page.locator(f"form [aria-invalid='true'], {_UNDER_FIELD}").filter(visible=True)
+
+
+async def field_errors(page: Page) -> list[str]:
+    """The messages shown under refused fields (role=alert where antd sets it)."""
+    return await visible_texts(page.locator("form [role=alert]")) or await visible_texts(page.locator(_UNDER_FIELD))
+
+
 # ---- antd Select -------------------------------------------------------------------------
 
 _SHOWN_JS = """combo => {
@@ -105,23 +123,35 @@ async def _option_texts(options: Locator) -> list[str]:
     )
 
 
-async def _open(combo: Locator, timeout_ms: float) -> None:
-    # antd draws the chosen text over the (transparent) combobox input, so a pointer click on the
-    # input is "intercepted"; a person tabbing in and pressing Enter opens it the same on every
-    # antd version. A click on whatever is drawn there is the fallback.
-    await combo.focus()
-    await combo.press("Enter")
+async def _open(combo: Locator, timeout_ms: float, click_first: bool = False) -> None:
+    # antd 4/5 draw the chosen text over the (transparent) combobox input, so a pointer click on
+    # the input is "intercepted"; a person tabbing in and pressing Enter opens it the same on every
+    # antd version. A click on whatever is drawn there is the other way; antd 2/3's combobox is the
+    # drawn box itself, so a profile saying so (gui.antd) tries the click first.
+    async def by_keyboard() -> None:
+        await combo.focus()
+        await combo.press("Enter")
+
+    async def by_pointer() -> None:
+        try:  # a person's click (antd 2 opens only on that); where the drawn text is in the way,
+            await combo.click(timeout=min(2000, timeout_ms))
+        except PlaywrightTimeout:  # the click on whatever is drawn over the input
+            await combo.click(force=True)
+
     expanded = lambda: combo.get_attribute("aria-expanded")  # noqa: E731
+    first, then = (by_pointer, by_keyboard) if click_first else (by_keyboard, by_pointer)
+    await first()
     if await wait_until(expanded, lambda v: v == "true", min(2.0, timeout_ms / 1000)) != "true":
-        await combo.click(force=True)
+        await then()
 
 
-async def choose(page: Page, row: Locator, wanted: str, field: str, timeout_ms: float) -> bool:
+async def choose(page: Page, row: Locator, wanted: str, field: str, timeout_ms: float,
+                 click_first: bool = False) -> bool:
     """Pick the option whose text is exactly `wanted`; False when it was already chosen."""
     if await select_shown(row) == wanted:
         return False
     combo = row.get_by_role("combobox").first
-    await _open(combo, timeout_ms)
+    await _open(combo, timeout_ms, click_first)
     options = await _options(page, combo)
     # the dropdown animates in (and is measured off-screen first): poll until options show
     if not await wait_until(lambda: _option_texts(options), bool, timeout_ms / 1000):
@@ -166,8 +196,7 @@ class Transfer:
         between = self.root.locator(
             f"xpath=./*[not(.//text()[normalize-space()={lt}]) and not(.//text()[normalize-space()={rt}])]"
         )
-        buttons = between.get_by_role("button")
-        self.to_right, self.to_left = buttons.nth(0), buttons.nth(1)  # antd's documented order
+        self.buttons = between.get_by_role("button")
 
     async def ready(self, where: str) -> None:
         try:
@@ -187,22 +216,29 @@ class Transfer:
     async def selected(self) -> list[str]:
         return await self.items(self.right)
 
-    async def _move(self, column: Locator, texts: list[str], button: Locator) -> None:
+    async def _enabled_buttons(self) -> list[int]:
+        return [i for i, b in enumerate(await self.buttons.all()) if await b.is_enabled()]
+
+    async def _move(self, column: Locator, texts: list[str], usual: int) -> None:
+        """Tick `texts` in `column` and press the arrow that moves them: the one button the ticks
+        enabled (antd 2 has [to left, to right], later majors [to right, to left]); `usual`, the
+        index in antd 3-5's documented order, only when that is not clear."""
         for text in texts:
             await column.locator("li").filter(has_text=label_pattern(text)).first.click()
-        await button.click()
+        enabled = await wait_until(self._enabled_buttons, bool, self.timeout_ms / 1000)
+        await self.buttons.nth(enabled[0] if len(enabled) == 1 else usual).click()
 
     async def _add(self, text: str) -> list[str]:
         if text not in await self.items(self.left):
             seen = await self.items(self.left) + await self.selected()
             raise OptionNotFound(f"no item '{text}' in '{self.field}'; items seen: {', '.join(seen)}")
-        await self._move(self.left, [text], self.to_right)
+        await self._move(self.left, [text], usual=0)
         return await wait_until(self.selected, lambda s: text in s, self.timeout_ms / 1000)
 
     async def _clear(self) -> None:
         current = await self.selected()
         if current:
-            await self._move(self.right, current, self.to_left)
+            await self._move(self.right, current, usual=1)
             await wait_until(self.selected, lambda s: not s, self.timeout_ms / 1000)
 
     async def arrange(self, wanted: list[str]) -> bool:
@@ -210,9 +246,10 @@ class Transfer:
         if await self.selected() == wanted:
             return False
         await self._clear()
-        # antd 4/5 put moved items at the TOP, older ones at the bottom: add the last wanted
-        # item first, and switch to forward order if the second one lands at the bottom
-        order: Optional[list[str]] = list(reversed(wanted))
+        # antd 2-5 put moved items at the TOP (their sources agree); a GUI that appends them at
+        # the bottom is handled too: add the last wanted item first, and switch to forward order if
+        # the second one lands at the bottom
+        order = list(reversed(wanted))
         for i, text in enumerate(order):
             now = await self._add(text)
             if i == 1 and now[0] != text:
