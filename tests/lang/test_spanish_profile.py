@@ -5,7 +5,7 @@ Spanish; the tool set es-ES itself (the profile's language)."""
 from __future__ import annotations
 
 import pytest
-from test_box_languages import _scenario
+from test_foreign_boxes import _scenario
 
 
 @pytest.fixture(scope="module")

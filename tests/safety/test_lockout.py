@@ -76,7 +76,7 @@ def test_no_account_sees_more_than_one_failed_login(env):
     wrong = {ext: canary(f"bad{ext}") for ext in ("1006", "1007")}
     inv = e.inventory(["1006", "1007", "1008"], wrong=wrong, name="status.csv")
     r = e.run("status", "--file", str(inv), "--json", **bad_admin)  # as the admin: refused once
-    assert r.rc == 20, r.err
+    assert r.rc != 0 and "wrong password for 'admin'" in r.err, r.err
     _assert_at_most_one_failure(e, {"admin"})
     _fresh(e)
     r = e.run("status", "--no-admin", "--file", str(inv), "--json")  # each user on their own page
