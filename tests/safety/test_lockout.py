@@ -68,7 +68,11 @@ def test_no_account_sees_more_than_one_failed_login(env):
         assert users[ext]["error"]["code"] == "LOGIN_WRONG_PASSWORD", users[ext]
     for ext in {"1001", "1004"} - lost:  # saved; the admin Apply then failed on its password
         assert "admin Apply failed" in users[ext]["error"]["message"], users[ext]
-    st = _assert_at_most_one_failure(e, set(wrong) | {"admin"}, lost)
+    # the admin is asked only when a user's Save left changes waiting (not when those users' own
+    # logins were lost to the 502s)
+    asked = {"admin"} if any("admin Apply failed" in u["error"]["message"] for u in users.values()) else set()
+    assert asked or {"1001", "1004"} <= lost, users
+    st = _assert_at_most_one_failure(e, set(wrong) | asked, lost)
     assert st["counters"]["faults"]["http_502"] > 0
 
     # status: a wrong admin password; then, without the admin, two wrong user passwords and one right
@@ -76,7 +80,7 @@ def test_no_account_sees_more_than_one_failed_login(env):
     wrong = {ext: canary(f"bad{ext}") for ext in ("1006", "1007")}
     inv = e.inventory(["1006", "1007", "1008"], wrong=wrong, name="status.csv")
     r = e.run("status", "--file", str(inv), "--json", **bad_admin)  # as the admin: refused once
-    assert r.rc != 0 and "wrong password for 'admin'" in r.err, r.err
+    assert r.rc != 0 and r.json()["admin_error"]["code"] == "LOGIN_WRONG_PASSWORD", r.out
     _assert_at_most_one_failure(e, {"admin"})
     _fresh(e)
     r = e.run("status", "--no-admin", "--file", str(inv), "--json")  # each user on their own page
