@@ -1,4 +1,4 @@
-"""admin-setup, a small enrolment, status and re-runs on the antd 2, 3 and 4 GUI builds: the tool
+"""admin-setup, a 12-user enrolment, status and re-runs on the antd 2, 3 and 4 GUI builds: the tool
 works from what each antd shows, and the box ends as it would on antd 5."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-EXTS = ["1001", "1002", "1003"]
+EXTS = [str(1001 + i) for i in range(12)]  # the 12-user scenario of the language boxes
 ADMIN_ARGS = ["--server-address", "us", "--lookups", "leads,contacts", "--add-unknown", "leads"]
 WANT_ADMIN = {"crm_module": "zohov2", "crm_addr": "zoho.com", "number_add": "leads",
               "first_search": "leads", "second_search": "contacts", "third_search": ""}
