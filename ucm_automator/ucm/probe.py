@@ -287,18 +287,21 @@ class Probe:
         if not await box.count() or not await box.is_visible():
             log.info("no Select for '%s' on the page", field_id)
             return []
-        try:
-            await self._open(box)
-            options = self.page.locator(".ant-select-dropdown:visible").last.locator(
-                ".ant-select-item-option, .ant-select-dropdown-menu-item")  # antd 4-5, 2-3 (not the a11y list)
-            await options.first.wait_for(state="visible", timeout=SHORT_MS)
-            texts = await options.evaluate_all("els => els.map(e => (e.getAttribute('title') || e.innerText || '').trim())")
-            await self.page.keyboard.press("Escape")
-            return list(dict.fromkeys(t for t in texts if t))
-        except PlaywrightError as e:
-            log.info("the options of '%s' could not be read: %s", field_id, str(e).splitlines()[0])
-            await self.page.keyboard.press("Escape")
-            return []
+        for attempt in (1, 2):  # a click that lands while the form is still settling opens nothing
+            try:
+                await self._open(box)
+                options = self.page.locator(".ant-select-dropdown:visible").last.locator(
+                    ".ant-select-item-option, .ant-select-dropdown-menu-item")  # antd 4-5, 2-3 (not the a11y list)
+                await options.first.wait_for(state="visible", timeout=SHORT_MS)
+                texts = await options.evaluate_all(
+                    "els => els.map(e => (e.getAttribute('title') || e.innerText || '').trim())")
+                await self.page.keyboard.press("Escape")
+                return list(dict.fromkeys(t for t in texts if t))
+            except PlaywrightError as e:
+                log.info("the options of '%s' could not be read (try %d): %s", field_id, attempt,
+                         str(e).splitlines()[0])
+                await self.page.keyboard.press("Escape")
+        return []
 
     async def _show_target(self, options: list[str]) -> None:
         """Choose the profile's target CRM in the form (never saved), so the fields that follow it
