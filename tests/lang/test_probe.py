@@ -47,6 +47,8 @@ def test_probe_drafts_a_profile_that_runs_the_spanish_box(env, tmp_path):
     rec = _arrange(env)
     out = tmp_path / "probe"
     r = _probe(env, out)
+    if "(the options of its Select)" in r.err:  # known race: a Select's list closed by a form refill
+        r = _probe(env, out)  # (read-only: a second look changes nothing; see the issue #13 note)
     # with a user Logged In and a change pending it saw all it needs; only the other Login Status is not shown
     assert [ln for ln in r.err.splitlines() if "not seen" in ln] == [  # (-v: the log says why)
         "warning: not seen, left to the default: user_crm.status.logout (the probe user's Login Status was not 'logout')"]

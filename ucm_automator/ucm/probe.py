@@ -258,10 +258,15 @@ class Probe:
             if urlsplit(self.page.url).path != route:
                 continue
             await self.page.locator("form label").first.wait_for(state="visible", timeout=self.timeout_ms)
+            await self._settled()
             found: dict[str, Any] = {"route": route}
             if key == "admin_crm":
                 keys = self.profile.cgi.admin_crm_keys
                 found["options"] = await self._select_options(keys["crm_module"])
+                if not found["options"]:  # a list the form's refill closed: once more on a fresh load
+                    await self.page.reload()
+                    await self._settled()
+                    found["options"] = await self._select_options(keys["crm_module"])
                 await self._show_target(found["options"])
                 found["number_add_options"] = await self._select_options(keys["add_unknown"])
             found.update(await self.page.evaluate(READ_PAGE))
@@ -269,6 +274,14 @@ class Probe:
             self.seen.pages[key] = found
             return
         self.seen.problems.append(f"none of the routes {routes} opened the {key} page (it may need its menu)")
+
+    async def _settled(self) -> None:
+        """The form fills in from the page's reads a moment after they arrive, and a refill closes
+        a list opened before it: read once the page's requests have settled (bounded)."""
+        try:
+            await self.page.wait_for_load_state("networkidle", timeout=SHORT_MS)
+        except PlaywrightTimeout:
+            pass
 
     def _select(self, field_id: str):  # noqa: ANN202 - the Select of the row whose label points at the field
         label = self.page.locator(f"label[for='{field_id}'], label[for$='_{field_id}']")  # Form.create({name}) prefixes
